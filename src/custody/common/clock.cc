@@ -35,8 +35,8 @@ bool ParseRfc3339(const std::string& text, SystemTime* out) {
   int minute = 0;
   int second = 0;
   int consumed = 0;
-  if (std::sscanf(text.c_str(), "%4d-%2d-%2dT%2d:%2d:%2d%n", &year, &month, &day, &hour,
-                  &minute, &second, &consumed) != 6) {
+  if (std::sscanf(text.c_str(), "%4d-%2d-%2dT%2d:%2d:%2d%n", &year, &month, &day, &hour, &minute,
+                  &second, &consumed) != 6) {
     return false;
   }
   size_t rest = static_cast<size_t>(consumed);
@@ -49,8 +49,7 @@ bool ParseRfc3339(const std::string& text, SystemTime* out) {
   if (rest + 1 != text.size() || text[rest] != 'Z') {
     return false;
   }
-  if (month < 1 || month > 12 || day < 1 || day > 31 || hour > 23 || minute > 59 ||
-      second > 60) {
+  if (month < 1 || month > 12 || day < 1 || day > 31 || hour > 23 || minute > 59 || second > 60) {
     return false;
   }
   std::tm parts{};

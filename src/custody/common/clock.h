@@ -20,6 +20,7 @@ class Clock {
 class SystemClock final : public Clock {
  public:
   SystemTime Now() const override { return std::chrono::system_clock::now(); }
+
   static const SystemClock& Instance();
 };
 
@@ -27,10 +28,11 @@ class SystemClock final : public Clock {
 class FixedClock final : public Clock {
  public:
   explicit FixedClock(SystemTime now) : now_(now.time_since_epoch().count()) {}
-  SystemTime Now() const override {
-    return SystemTime(SystemTime::duration(now_.load()));
-  }
+
+  SystemTime Now() const override { return SystemTime(SystemTime::duration(now_.load())); }
+
   void Set(SystemTime now) { now_.store(now.time_since_epoch().count()); }
+
   void Advance(std::chrono::seconds delta) {
     now_.fetch_add(std::chrono::duration_cast<SystemTime::duration>(delta).count());
   }

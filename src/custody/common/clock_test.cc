@@ -19,8 +19,12 @@ TEST(ClockTest, Rfc3339AcceptsFraction) {
 }
 
 TEST(ClockTest, Rfc3339RejectsMalformed) {
-  const char* bad[] = {"", "2026-12-04", "2026-12-04T16:19:18", "2026-13-04T16:19:18Z",
-                       "2026-12-04T16:19:18+01:00", "2026-12-04T16:19:18Zjunk"};
+  const char* bad[] = {"",
+                       "2026-12-04",
+                       "2026-12-04T16:19:18",
+                       "2026-13-04T16:19:18Z",
+                       "2026-12-04T16:19:18+01:00",
+                       "2026-12-04T16:19:18Zjunk"};
   for (const char* text : bad) {
     SystemTime parsed;
     EXPECT_FALSE(ParseRfc3339(text, &parsed)) << text;

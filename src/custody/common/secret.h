@@ -12,11 +12,14 @@ namespace custody {
 class Secret {
  public:
   Secret() = default;
+
   explicit Secret(std::string value) : value_(std::move(value)) {}
 
   Secret(const Secret&) = default;
   Secret& operator=(const Secret&) = default;
+
   Secret(Secret&& other) noexcept : value_(std::move(other.value_)) { other.Wipe(); }
+
   Secret& operator=(Secret&& other) noexcept {
     if (this != &other) {
       Wipe();
@@ -25,10 +28,12 @@ class Secret {
     }
     return *this;
   }
+
   ~Secret() { Wipe(); }
 
   // The only way to the plain value; grep for it when auditing where secrets go.
   const std::string& Reveal() const { return value_; }
+
   bool empty() const { return value_.empty(); }
 
  private:

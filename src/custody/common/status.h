@@ -13,12 +13,12 @@ namespace custody {
 
 enum class ErrorCode {
   kOk = 0,
-  kInvalidArgument,     // the caller sent a value that is malformed or out of range
-  kUnauthenticated,     // no credential, or one that is invalid, expired or revoked
-  kPermissionDenied,    // authenticated and in scope, but the role does not allow the action
-  kNotFound,            // absent, or outside the caller's scope (the two are indistinguishable)
-  kConflict,            // the resource is not in a state that allows the action
-  kPayloadTooLarge,     // the request body is over the configured limit
+  kInvalidArgument,   // the caller sent a value that is malformed or out of range
+  kUnauthenticated,   // no credential, or one that is invalid, expired or revoked
+  kPermissionDenied,  // authenticated and in scope, but the role does not allow the action
+  kNotFound,          // absent, or outside the caller's scope (the two are indistinguishable)
+  kConflict,          // the resource is not in a state that allows the action
+  kPayloadTooLarge,   // the request body is over the configured limit
   kUnsupportedMediaType,
   kFailedPrecondition,  // the organization is not set up for this yet (no AWS connection, say)
   kUpstreamFailed,      // the customer's AWS account answered with an error
@@ -30,14 +30,18 @@ enum class ErrorCode {
 class Status {
  public:
   Status() = default;
+
   Status(ErrorCode code, std::string message, std::string field = {})
       : code_(code), message_(std::move(message)), field_(std::move(field)) {}
 
   static Status Ok() { return {}; }
 
   bool ok() const { return code_ == ErrorCode::kOk; }
+
   ErrorCode code() const { return code_; }
+
   const std::string& message() const { return message_; }
+
   // The request field or parameter the error is about, as a JSON pointer ("/size") or a
   // parameter name; empty when the error is not about one value.
   const std::string& field() const { return field_; }
@@ -57,30 +61,45 @@ class Status {
 inline Status InvalidArgument(std::string message, std::string field = {}) {
   return {ErrorCode::kInvalidArgument, std::move(message), std::move(field)};
 }
-inline Status NotFound(std::string message) { return {ErrorCode::kNotFound, std::move(message)}; }
+
+inline Status NotFound(std::string message) {
+  return {ErrorCode::kNotFound, std::move(message)};
+}
+
 inline Status PermissionDenied(std::string message) {
   return {ErrorCode::kPermissionDenied, std::move(message)};
 }
+
 inline Status Unauthenticated(std::string message) {
   return {ErrorCode::kUnauthenticated, std::move(message)};
 }
-inline Status Conflict(std::string message) { return {ErrorCode::kConflict, std::move(message)}; }
+
+inline Status Conflict(std::string message) {
+  return {ErrorCode::kConflict, std::move(message)};
+}
+
 inline Status FailedPrecondition(std::string message) {
   return {ErrorCode::kFailedPrecondition, std::move(message)};
 }
+
 inline Status Unavailable(std::string message) {
   return {ErrorCode::kUnavailable, std::move(message)};
 }
+
 inline Status UpstreamFailed(std::string message) {
   return {ErrorCode::kUpstreamFailed, std::move(message)};
 }
-inline Status Internal(std::string message) { return {ErrorCode::kInternal, std::move(message)}; }
+
+inline Status Internal(std::string message) {
+  return {ErrorCode::kInternal, std::move(message)};
+}
 
 // Result<T> holds either a value or a non-OK Status.
 template <typename T>
 class [[nodiscard]] Result {
  public:
   Result(T value) : state_(std::move(value)) {}  // NOLINT(google-explicit-constructor)
+
   Result(Status status) : state_(std::move(status)) {  // NOLINT(google-explicit-constructor)
     assert(!std::get<Status>(state_).ok() && "Result needs a value or an error");
   }
@@ -93,12 +112,17 @@ class [[nodiscard]] Result {
   }
 
   T& value() & { return std::get<T>(state_); }
+
   const T& value() const& { return std::get<T>(state_); }
+
   T&& value() && { return std::get<T>(std::move(state_)); }
 
   T& operator*() & { return value(); }
+
   const T& operator*() const& { return value(); }
+
   T* operator->() { return &value(); }
+
   const T* operator->() const { return &value(); }
 
  private:
@@ -108,12 +132,12 @@ class [[nodiscard]] Result {
 }  // namespace custody
 
 // Returns early from the enclosing function when `expr` (a Status) is not OK.
-#define CUSTODY_RETURN_IF_ERROR(expr)          \
-  do {                                         \
+#define CUSTODY_RETURN_IF_ERROR(expr)           \
+  do {                                          \
     ::custody::Status custody_status_ = (expr); \
-    if (!custody_status_.ok()) {               \
-      return custody_status_;                  \
-    }                                          \
+    if (!custody_status_.ok()) {                \
+      return custody_status_;                   \
+    }                                           \
   } while (false)
 
 #define CUSTODY_CONCAT_INNER(a, b) a##b

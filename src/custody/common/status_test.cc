@@ -1,11 +1,11 @@
 #include "custody/common/status.h"
 
+#include <sstream>
+
 #include <gtest/gtest.h>
 
 #include "custody/common/error_catalog.h"
 #include "custody/common/secret.h"
-
-#include <sstream>
 
 namespace custody {
 namespace {
@@ -44,13 +44,20 @@ TEST(ErrorCatalogTest, EveryCodeHasDistinctTypeAndStatus) {
     ErrorCode code;
     int http_status;
   };
+
   const Case cases[] = {
-      {ErrorCode::kInvalidArgument, 400},   {ErrorCode::kUnauthenticated, 401},
-      {ErrorCode::kPermissionDenied, 403},  {ErrorCode::kNotFound, 404},
-      {ErrorCode::kConflict, 409},          {ErrorCode::kPayloadTooLarge, 413},
-      {ErrorCode::kUnsupportedMediaType, 415}, {ErrorCode::kFailedPrecondition, 409},
-      {ErrorCode::kUpstreamFailed, 502},    {ErrorCode::kUnavailable, 503},
-      {ErrorCode::kDeadlineExceeded, 504},  {ErrorCode::kInternal, 500},
+      {ErrorCode::kInvalidArgument, 400},
+      {ErrorCode::kUnauthenticated, 401},
+      {ErrorCode::kPermissionDenied, 403},
+      {ErrorCode::kNotFound, 404},
+      {ErrorCode::kConflict, 409},
+      {ErrorCode::kPayloadTooLarge, 413},
+      {ErrorCode::kUnsupportedMediaType, 415},
+      {ErrorCode::kFailedPrecondition, 409},
+      {ErrorCode::kUpstreamFailed, 502},
+      {ErrorCode::kUnavailable, 503},
+      {ErrorCode::kDeadlineExceeded, 504},
+      {ErrorCode::kInternal, 500},
   };
   for (const Case& c : cases) {
     const ErrorInfo& info = DescribeError(c.code);

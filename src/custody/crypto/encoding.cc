@@ -28,7 +28,8 @@ std::string EncodeBase64With(std::string_view bytes, const char* alphabet, bool 
   size_t i = 0;
   for (; i + 3 <= bytes.size(); i += 3) {
     const uint32_t n = (static_cast<uint8_t>(bytes[i]) << 16) |
-                       (static_cast<uint8_t>(bytes[i + 1]) << 8) | static_cast<uint8_t>(bytes[i + 2]);
+                       (static_cast<uint8_t>(bytes[i + 1]) << 8) |
+                       static_cast<uint8_t>(bytes[i + 2]);
     out += alphabet[(n >> 18) & 63];
     out += alphabet[(n >> 12) & 63];
     out += alphabet[(n >> 6) & 63];
@@ -43,7 +44,8 @@ std::string EncodeBase64With(std::string_view bytes, const char* alphabet, bool 
       out += "==";
     }
   } else if (rest == 2) {
-    const uint32_t n = (static_cast<uint8_t>(bytes[i]) << 16) | (static_cast<uint8_t>(bytes[i + 1]) << 8);
+    const uint32_t n =
+        (static_cast<uint8_t>(bytes[i]) << 16) | (static_cast<uint8_t>(bytes[i + 1]) << 8);
     out += alphabet[(n >> 18) & 63];
     out += alphabet[(n >> 12) & 63];
     out += alphabet[(n >> 6) & 63];
@@ -110,7 +112,9 @@ std::string HexEncode(std::string_view bytes) {
   return hex;
 }
 
-std::string HexEncode(std::span<const uint8_t> bytes) { return HexEncode(AsChars(bytes)); }
+std::string HexEncode(std::span<const uint8_t> bytes) {
+  return HexEncode(AsChars(bytes));
+}
 
 std::optional<std::string> HexDecode(std::string_view hex) {
   if (hex.size() % 2 != 0) {
@@ -129,9 +133,13 @@ std::optional<std::string> HexDecode(std::string_view hex) {
   return out;
 }
 
-std::string Base64Encode(std::string_view bytes) { return EncodeBase64With(bytes, kBase64, true); }
+std::string Base64Encode(std::string_view bytes) {
+  return EncodeBase64With(bytes, kBase64, true);
+}
 
-std::string Base64Encode(std::span<const uint8_t> bytes) { return Base64Encode(AsChars(bytes)); }
+std::string Base64Encode(std::span<const uint8_t> bytes) {
+  return Base64Encode(AsChars(bytes));
+}
 
 std::optional<std::string> Base64Decode(std::string_view text) {
   return DecodeBase64With(text, kBase64, true);

@@ -1,11 +1,11 @@
 #include "custody/crypto/hash.h"
 
+#include <cstdlib>
+
 #include <openssl/core_names.h>
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
 #include <openssl/params.h>
-
-#include <cstdlib>
 
 namespace custody::crypto {
 namespace {
@@ -48,8 +48,10 @@ struct MacContext {
     };
     Check(EVP_MAC_CTX_set_params(ctx, params));
   }
+
   MacContext(const MacContext&) = delete;
   MacContext& operator=(const MacContext&) = delete;
+
   ~MacContext() { EVP_MAC_CTX_free(ctx); }
 
   EVP_MAC_CTX* ctx = nullptr;
@@ -57,7 +59,9 @@ struct MacContext {
 
 }  // namespace
 
-Sha256Digest Sha256(std::string_view data) { return Digest<32>(Sha256Md(), data); }
+Sha256Digest Sha256(std::string_view data) {
+  return Digest<32>(Sha256Md(), data);
+}
 
 std::string Sha256Hex(std::string_view data) {
   static constexpr char kDigits[] = "0123456789abcdef";
@@ -70,7 +74,9 @@ std::string Sha256Hex(std::string_view data) {
   return hex;
 }
 
-Md5Digest Md5(std::string_view data) { return Digest<16>(Md5Md(), data); }
+Md5Digest Md5(std::string_view data) {
+  return Digest<16>(Md5Md(), data);
+}
 
 Sha256Digest HmacSha256(std::string_view key, std::string_view data) {
   thread_local MacContext context;
@@ -86,6 +92,7 @@ Sha256Digest HmacSha256(std::string_view key, std::string_view data) {
 
 struct StreamingHash::Impl {
   EVP_MD_CTX* ctx = nullptr;
+
   ~Impl() { EVP_MD_CTX_free(ctx); }
 };
 

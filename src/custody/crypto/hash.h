@@ -23,7 +23,10 @@ Sha256Digest HmacSha256(std::string_view key, std::string_view data);
 // Incremental SHA-256 and MD5 for data read in chunks (files of gigabytes in the CLI).
 class StreamingHash {
  public:
-  enum class Algorithm { kSha256, kMd5 };
+  enum class Algorithm {
+    kSha256,
+    kMd5
+  };
   explicit StreamingHash(Algorithm algorithm);
   StreamingHash(const StreamingHash&) = delete;
   StreamingHash& operator=(const StreamingHash&) = delete;

@@ -1,8 +1,8 @@
 #include "custody/crypto/random.h"
 
-#include <openssl/rand.h>
-
 #include <cstdlib>
+
+#include <openssl/rand.h>
 
 namespace custody::crypto {
 

@@ -1,8 +1,8 @@
 #include "custody/crypto/random.h"
 
-#include <gtest/gtest.h>
-
 #include <set>
+
+#include <gtest/gtest.h>
 
 namespace custody::crypto {
 namespace {
