@@ -16,6 +16,7 @@
 #include <spdlog/spdlog.h>
 #include <sqlite3.h>
 
+#include "custody/common/log.h"
 #include "custody/store/database.h"
 #include "custody/store/schema.h"
 
@@ -136,10 +137,8 @@ class Connection {
       return found->second;
     }
     if (statements_.size() >= kMaxCachedStatements) {
-      spdlog::warn(
-          "statement cache of a database connection is full ({} statements); "
-          "clearing it",
-          statements_.size());
+      log::Warn("statement cache of a database connection is full; clearing it",
+                {{"statements", statements_.size()}});
       for (auto& [text, statement] : statements_) {
         sqlite3_finalize(statement);
       }
@@ -375,7 +374,8 @@ Result<int> ApplyMigrations(Connection& connection, const std::vector<Migration>
               "INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)",
               {migration.version, migration.name, ToUnixMicros(SystemClock::Instance().Now())}));
       (void)changed;
-      spdlog::info("applied database migration {} ({})", migration.version, migration.name);
+      log::Info("applied database migration",
+                {{"version", migration.version}, {"name", migration.name}});
       return Status::Ok();
     }();
     if (!status.ok()) {
@@ -447,7 +447,7 @@ class SqliteDatabase final : public Database {
     if (rc != SQLITE_OK) {
       Status commit_status = StatusFromSqlite(writer_->db(), rc, "committing transaction failed");
       Rollback(*writer_);
-      spdlog::error("{}", commit_status.ToString());
+      log::Error("committing a database transaction failed", {{"error", commit_status.ToString()}});
       return commit_status;
     }
     return Status::Ok();
@@ -506,8 +506,8 @@ class SqliteDatabase final : public Database {
     }
     const int rc = sqlite3_exec(connection.db(), "ROLLBACK", nullptr, nullptr, nullptr);
     if (rc != SQLITE_OK) {
-      spdlog::error("rolling back a database transaction failed: {}",
-                    sqlite3_errmsg(connection.db()));
+      log::Error("rolling back a database transaction failed",
+                 {{"error", sqlite3_errmsg(connection.db())}});
     }
   }
 
@@ -521,11 +521,11 @@ class SqliteDatabase final : public Database {
       }
       Status status = StatusFromSqlite(writer_->db(), rc, "starting a write transaction failed");
       if ((rc & 0xff) != SQLITE_BUSY || attempt >= busy_retries_) {
-        spdlog::error("{}", status.ToString());
+        log::Error("starting a write transaction failed", {{"error", status.ToString()}});
         return status;
       }
-      spdlog::warn("database is busy; retrying BEGIN IMMEDIATE (attempt {} of {})", attempt + 1,
-                   busy_retries_);
+      log::Warn("database is busy; retrying BEGIN IMMEDIATE",
+                {{"attempt", attempt + 1}, {"max_attempts", busy_retries_}});
       std::this_thread::sleep_for(std::chrono::milliseconds(10) * (1 << std::min(attempt, 6)));
     }
   }

@@ -1,0 +1,261 @@
+#include "custody/audit/audit_log.h"
+
+#include <gtest/gtest.h>
+#include <sqlite3.h>
+
+#include "custody/store/testing.h"
+
+namespace custody::audit {
+namespace {
+
+Record MakeRecord(std::string organization_id, std::string action) {
+  Record record;
+  record.organization_id = std::move(organization_id);
+  record.actor = "usr_1";
+  record.action = std::move(action);
+  record.resource = "entity/ent_1";
+  record.decision = std::string(kDecisionAllow);
+  record.request_id = "req-1";
+  record.source = "127.0.0.1";
+  record.time = store::FromUnixMicros(1'000'000);
+  return record;
+}
+
+Result<uint64_t> AppendOne(store::Database& db, const Record& record) {
+  return store::WriteReturning<uint64_t>(
+      db, [&](store::Transaction& tx) { return Append(tx, record); });
+}
+
+int64_t CountRecords(store::Database& db) {
+  Result<int64_t> count =
+      store::ReadReturning<int64_t>(db, [](store::Transaction& tx) -> Result<int64_t> {
+        CUSTODY_ASSIGN_OR_RETURN(auto row, tx.QueryOne("SELECT COUNT(*) FROM audit_records"));
+        return row->Int64(0);
+      });
+  EXPECT_TRUE(count.ok());
+  return count.ok() ? *count : -1;
+}
+
+// A connection without the authorizer, as an operator's sqlite3 shell would be.
+class RawConnection {
+ public:
+  explicit RawConnection(const std::string& path) {
+    EXPECT_EQ(sqlite3_open(path.c_str(), &db_), SQLITE_OK);
+    EXPECT_EQ(Exec("PRAGMA recursive_triggers=ON"), SQLITE_OK);
+  }
+
+  ~RawConnection() { sqlite3_close(db_); }
+
+  int Exec(const std::string& sql) {
+    return sqlite3_exec(db_, sql.c_str(), nullptr, nullptr, nullptr);
+  }
+
+  std::string error() const { return sqlite3_errmsg(db_); }
+
+ private:
+  sqlite3* db_ = nullptr;
+};
+
+class AuditLogTest : public ::testing::Test {
+ protected:
+  store::Database& db() { return temp_.db(); }
+
+  Status Run(std::string_view sql) {
+    return db().Write([&](store::Transaction& tx) { return tx.Execute(sql).status(); });
+  }
+
+  store::TempDatabase temp_;
+};
+
+TEST_F(AuditLogTest, SeqIsContiguousFromZero) {
+  for (uint64_t expected = 0; expected < 5; ++expected) {
+    Result<uint64_t> seq = AppendOne(db(), MakeRecord("org_a", "x.create"));
+    ASSERT_TRUE(seq.ok()) << seq.status().ToString();
+    EXPECT_EQ(*seq, expected);
+  }
+}
+
+TEST_F(AuditLogTest, SeveralAppendsInOneTransaction) {
+  Status status = db().Write([](store::Transaction& tx) -> Status {
+    CUSTODY_ASSIGN_OR_RETURN(uint64_t first, Append(tx, MakeRecord("org_a", "a")));
+    CUSTODY_ASSIGN_OR_RETURN(uint64_t second, Append(tx, MakeRecord("org_a", "b")));
+    EXPECT_EQ(first, 0u);
+    EXPECT_EQ(second, 1u);
+    return Status::Ok();
+  });
+  EXPECT_TRUE(status.ok()) << status.ToString();
+}
+
+TEST_F(AuditLogTest, StoresEncodingOfSeqAndRecord) {
+  ASSERT_TRUE(AppendOne(db(), MakeRecord("org_a", "first")).ok());
+  const Record record = MakeRecord("org_a", "second");
+  ASSERT_TRUE(AppendOne(db(), record).ok());
+
+  Result<RecordPage> page = store::ReadReturning<RecordPage>(
+      db(), [](store::Transaction& tx) { return List(tx, "org_a", std::nullopt, 10); });
+  ASSERT_TRUE(page.ok()) << page.status().ToString();
+  ASSERT_EQ(page->records.size(), 2u);
+  EXPECT_EQ(page->records[1].seq, 1u);
+  EXPECT_EQ(page->records[1].record, record);
+  EXPECT_EQ(page->records[1].encoded, Encode(1, record));
+}
+
+TEST_F(AuditLogTest, FailingTransactionLeavesNothing) {
+  Status status = db().Write([](store::Transaction& tx) -> Status {
+    CUSTODY_RETURN_IF_ERROR(Append(tx, MakeRecord("org_a", "x.create")).status());
+    return Internal("the change failed");
+  });
+  EXPECT_EQ(status.code(), ErrorCode::kInternal);
+  EXPECT_EQ(CountRecords(db()), 0);
+
+  // The sequence did not advance either.
+  Result<uint64_t> seq = AppendOne(db(), MakeRecord("org_a", "x.create"));
+  ASSERT_TRUE(seq.ok());
+  EXPECT_EQ(*seq, 0u);
+}
+
+TEST_F(AuditLogTest, FailedCommitLeavesNothing) {
+  db().InjectFailureForTesting(store::InjectedFailure::kCommits);
+  Result<uint64_t> seq = AppendOne(db(), MakeRecord("org_a", "x.create"));
+  EXPECT_EQ(seq.status().code(), ErrorCode::kUnavailable);
+  db().InjectFailureForTesting(store::InjectedFailure::kNone);
+  EXPECT_EQ(CountRecords(db()), 0);
+}
+
+TEST_F(AuditLogTest, AppendRejectsReadTransaction) {
+  Status status = db().Read(
+      [](store::Transaction& tx) { return Append(tx, MakeRecord("org_a", "x.create")).status(); });
+  EXPECT_EQ(status.code(), ErrorCode::kInternal);
+}
+
+TEST_F(AuditLogTest, AppendRejectsInvalidRecord) {
+  Record record = MakeRecord("org_a", "x.create");
+  record.decision = "perhaps";
+  EXPECT_EQ(AppendOne(db(), record).status().code(), ErrorCode::kInvalidArgument);
+  EXPECT_EQ(CountRecords(db()), 0);
+}
+
+TEST_F(AuditLogTest, ListIsPerOrganizationAndPaged) {
+  for (int i = 0; i < 5; ++i) {
+    ASSERT_TRUE(AppendOne(db(), MakeRecord("org_a", "a." + std::to_string(i))).ok());
+    ASSERT_TRUE(AppendOne(db(), MakeRecord("org_b", "b." + std::to_string(i))).ok());
+  }
+
+  std::vector<uint64_t> seen;
+  std::optional<uint64_t> after;
+  int pages = 0;
+  do {
+    Result<RecordPage> page = store::ReadReturning<RecordPage>(
+        db(), [&](store::Transaction& tx) { return List(tx, "org_a", after, 2); });
+    ASSERT_TRUE(page.ok()) << page.status().ToString();
+    for (const StoredRecord& stored : page->records) {
+      EXPECT_EQ(stored.record.organization_id, "org_a");
+      seen.push_back(stored.seq);
+    }
+    after = page->next_after;
+    ++pages;
+  } while (after.has_value() && pages < 10);
+
+  EXPECT_EQ(pages, 3);
+  EXPECT_EQ(seen, (std::vector<uint64_t>{0, 2, 4, 6, 8}));
+}
+
+TEST_F(AuditLogTest, ListRejectsBadLimit) {
+  Status status = db().Read([](store::Transaction& tx) -> Status {
+    EXPECT_EQ(List(tx, "org_a", std::nullopt, 0).status().code(), ErrorCode::kInvalidArgument);
+    EXPECT_EQ(List(tx, "org_a", std::nullopt, kMaxPageSize + 1).status().code(),
+              ErrorCode::kInvalidArgument);
+    return Status::Ok();
+  });
+  EXPECT_TRUE(status.ok());
+}
+
+// The application connection's authorizer refuses these before any trigger runs.
+TEST_F(AuditLogTest, AuthorizerRefusesTampering) {
+  ASSERT_TRUE(AppendOne(db(), MakeRecord("org_a", "x.create")).ok());
+  const char* attempts[] = {
+      "UPDATE audit_records SET decision = 'deny'",
+      "DELETE FROM audit_records",
+      "DELETE FROM audit_records WHERE seq = 0",
+      "INSERT INTO audit_records (seq, time, organization_id, actor, action, resource, "
+      "decision, reason, request_id, source, encoded) VALUES (0, 0, 'o', 'a', 'x', '', "
+      "'allow', '', '', '', x'00') ON CONFLICT (seq) DO UPDATE SET actor = 'b'",
+      "DROP TABLE audit_records",
+      "DROP TRIGGER audit_records_no_update",
+      "DROP TRIGGER audit_records_contiguous_seq",
+      "ALTER TABLE audit_records RENAME TO old_audit_records",
+      "CREATE TRIGGER sneaky BEFORE INSERT ON audit_records BEGIN SELECT 1; END",
+  };
+  for (const char* sql : attempts) {
+    Status status = Run(sql);
+    EXPECT_FALSE(status.ok()) << sql;
+    EXPECT_NE(status.message().find("not authorized"), std::string::npos)
+        << sql << ": " << status.ToString();
+  }
+  EXPECT_EQ(CountRecords(db()), 1);
+}
+
+// INSERT is allowed on the application connection, so the contiguity trigger is what refuses
+// these.
+TEST_F(AuditLogTest, TriggerRefusesOutOfSequenceInsert) {
+  ASSERT_TRUE(AppendOne(db(), MakeRecord("org_a", "x.create")).ok());
+  const char* attempts[] = {
+      // Replacing the existing record 0.
+      "INSERT OR REPLACE INTO audit_records (seq, time, organization_id, actor, action, "
+      "resource, decision, reason, request_id, source, encoded) VALUES (0, 0, 'org_a', 'a', "
+      "'x', '', 'allow', '', '', '', x'00')",
+      "REPLACE INTO audit_records (seq, time, organization_id, actor, action, resource, "
+      "decision, reason, request_id, source, encoded) VALUES (0, 0, 'org_a', 'a', 'x', '', "
+      "'allow', '', '', '', x'00')",
+      // Leaving a gap.
+      "INSERT INTO audit_records (seq, time, organization_id, actor, action, resource, "
+      "decision, reason, request_id, source, encoded) VALUES (5, 0, 'org_a', 'a', 'x', '', "
+      "'allow', '', '', '', x'00')",
+      // Letting SQLite pick the seq.
+      "INSERT INTO audit_records (time, organization_id, actor, action, resource, decision, "
+      "reason, request_id, source, encoded) VALUES (0, 'org_a', 'a', 'x', '', 'allow', '', '', "
+      "'', x'00')",
+  };
+  for (const char* sql : attempts) {
+    Status status = Run(sql);
+    EXPECT_FALSE(status.ok()) << sql;
+    EXPECT_NE(status.message().find("next in sequence"), std::string::npos)
+        << sql << ": " << status.ToString();
+  }
+  EXPECT_EQ(CountRecords(db()), 1);
+}
+
+// Another connection to the file, without the authorizer, still meets the triggers.
+TEST_F(AuditLogTest, TriggersRefuseTamperingWithoutAuthorizer) {
+  ASSERT_TRUE(AppendOne(db(), MakeRecord("org_a", "x.create")).ok());
+  RawConnection raw(temp_.path());
+
+  EXPECT_NE(raw.Exec("UPDATE audit_records SET decision = 'deny'"), SQLITE_OK);
+  EXPECT_NE(raw.error().find("cannot be changed"), std::string::npos) << raw.error();
+
+  EXPECT_NE(raw.Exec("DELETE FROM audit_records"), SQLITE_OK);
+  EXPECT_NE(raw.error().find("cannot be deleted"), std::string::npos) << raw.error();
+
+  EXPECT_NE(raw.Exec("INSERT OR REPLACE INTO audit_records SELECT * FROM audit_records"),
+            SQLITE_OK);
+  EXPECT_NE(raw.error().find("next in sequence"), std::string::npos) << raw.error();
+
+  EXPECT_EQ(CountRecords(db()), 1);
+}
+
+// With the contiguity trigger gone, INSERT OR REPLACE still fails: recursive_triggers makes its
+// implicit delete fire the delete trigger.
+TEST_F(AuditLogTest, ReplaceHitsDeleteTriggerAsLastLine) {
+  ASSERT_TRUE(AppendOne(db(), MakeRecord("org_a", "x.create")).ok());
+  RawConnection raw(temp_.path());
+  ASSERT_EQ(raw.Exec("DROP TRIGGER audit_records_contiguous_seq"), SQLITE_OK);
+
+  EXPECT_NE(raw.Exec("INSERT OR REPLACE INTO audit_records (seq, time, organization_id, actor, "
+                     "action, resource, decision, reason, request_id, source, encoded) VALUES "
+                     "(0, 0, 'org_a', 'a', 'x', '', 'allow', '', '', '', x'00')"),
+            SQLITE_OK);
+  EXPECT_NE(raw.error().find("cannot be deleted"), std::string::npos) << raw.error();
+}
+
+}  // namespace
+}  // namespace custody::audit
