@@ -1,0 +1,189 @@
+#!/usr/bin/env bash
+# Start a local Custody for development: a Ceph RGW as the customer's S3 (127.0.0.1:7480),
+# a demo organization with an AWS connection to the bucket `custody-demo`, and custodyd on
+# 127.0.0.1:8080. Everything lives in var/; scripts/dev-down.sh stops it.
+#
+# Running it again stops both servers and starts from scratch: RGW keeps objects in memory
+# only, so the database is reset together with the bucket.
+set -euo pipefail
+
+cd "$(dirname -- "$0")/.."
+repo_root=$(pwd)
+var_dir=$repo_root/var
+rgw_dir=$var_dir/rgw
+bucket=custody-demo
+listen=127.0.0.1:8080
+server_url=http://$listen
+custodyd=$repo_root/build/release/src/custody/server/custodyd
+custody_cli=$repo_root/build/release/src/custody/cli/custody
+python=/usr/bin/python3
+# Debian's awscli v2. An `aws` earlier on PATH may be a different major version.
+aws_cli=/usr/bin/aws
+
+export RGW_PORT=7480
+export MON_PORT=3300
+
+log() {
+  echo "dev-up: $*"
+}
+
+# Prints the value at a dotted path ("organization.root_entity_id") of the JSON on stdin.
+json_get() {
+  "$python" -c '
+import json, sys
+value = json.load(sys.stdin)
+for key in sys.argv[1].split("."):
+    value = value[key]
+print(value)
+' "$1"
+}
+
+# Sends an API request as the demo admin and prints the response body. Fails on HTTP >= 400.
+api() {
+  local method=$1 path=$2 body=${3:-}
+  local args=(-sS --fail-with-body -X "$method" -H "Authorization: Bearer $admin_token")
+  if [ -n "$body" ]; then
+    args+=(-H 'Content-Type: application/json' --data-binary "$body")
+  fi
+  curl "${args[@]}" "$server_url$path"
+}
+
+bash scripts/install-deps.sh
+
+log "building the release preset (custodyd, custody)"
+cmake --preset release >/dev/null
+cmake --build --preset release -j2 --target custodyd custody
+
+log "stopping servers of an earlier run"
+bash scripts/dev-down.sh >/dev/null
+
+mkdir -p "$var_dir"
+rm -f "$var_dir"/custody.db "$var_dir"/custody.db-wal "$var_dir"/custody.db-shm
+
+log "starting RGW in $rgw_dir (about 15 s)"
+if ! bash tests/support/rgw.sh start "$rgw_dir" >"$var_dir/rgw-script.log" 2>&1 </dev/null; then
+  cat "$var_dir/rgw-script.log" >&2
+  echo "dev-up: RGW failed to start; its logs are in $rgw_dir/log" >&2
+  exit 1
+fi
+set -a
+# shellcheck disable=SC1091
+. "$rgw_dir/env"
+set +a
+
+log "creating bucket $bucket with a CORS configuration for browser uploads"
+aws_config=$var_dir/aws-config
+cat >"$aws_config" <<EOF
+[default]
+region = $AWS_DEFAULT_REGION
+s3 =
+    addressing_style = path
+EOF
+cors_file=$var_dir/bucket-cors.json
+cat >"$cors_file" <<EOF
+{
+  "CORSRules": [
+    {
+      "AllowedOrigins": ["$server_url"],
+      "AllowedMethods": ["PUT", "GET", "HEAD"],
+      "AllowedHeaders": ["*"],
+      "ExposeHeaders": ["ETag", "x-amz-request-id", "x-amz-server-side-encryption",
+                        "x-amz-server-side-encryption-aws-kms-key-id"],
+      "MaxAgeSeconds": 3000
+    }
+  ]
+}
+EOF
+export AWS_CONFIG_FILE=$aws_config
+"$aws_cli" --endpoint-url "$S3_ENDPOINT" s3api create-bucket --bucket "$bucket" >/dev/null
+"$aws_cli" --endpoint-url "$S3_ENDPOINT" s3api put-bucket-cors --bucket "$bucket" \
+  --cors-configuration "file://$cors_file"
+
+config=$var_dir/custodyd.toml
+cat >"$config" <<EOF
+# Written by scripts/dev-up.sh. The AWS keys come from CUSTODY_AWS_ACCESS_KEY_ID and
+# CUSTODY_AWS_SECRET_ACCESS_KEY in the environment of custodyd.
+[server]
+listen = "$listen"
+public_url = "$server_url"
+
+[database]
+path = "$var_dir/custody.db"
+
+[aws]
+sts_endpoint = "$S3_ENDPOINT"
+allow_insecure_loopback = true
+
+[log]
+level = "info"
+EOF
+export CUSTODY_AWS_ACCESS_KEY_ID=$AWS_ACCESS_KEY_ID
+export CUSTODY_AWS_SECRET_ACCESS_KEY=$AWS_SECRET_ACCESS_KEY
+
+log "creating the demo organization"
+init_json=$("$custodyd" --config "$config" init --org "Demo Organization" \
+  --admin-email admin@demo.example --admin-name "Demo Admin")
+admin_token=$(printf '%s' "$init_json" | "$python" -c '
+import json, sys
+
+def find_token(value):
+    if isinstance(value, str):
+        return value if value.startswith("cst_") else None
+    children = value.values() if isinstance(value, dict) else value if isinstance(value, list) else []
+    for child in children:
+        token = find_token(child)
+        if token:
+            return token
+    return None
+
+token = find_token(json.load(sys.stdin))
+if not token:
+    sys.exit("custodyd init printed no token (a string starting with cst_)")
+print(token)
+')
+
+log "starting custodyd on $server_url (log: $var_dir/custodyd.log)"
+nohup "$custodyd" --config "$config" serve >"$var_dir/custodyd.log" 2>&1 </dev/null &
+echo $! >"$var_dir/custodyd.pid"
+
+for _ in $(seq 150); do
+  if curl -sf -o /dev/null "$server_url/readyz"; then
+    break
+  fi
+  if ! kill -0 "$(cat "$var_dir/custodyd.pid")" 2>/dev/null; then
+    tail -n 20 "$var_dir/custodyd.log" >&2
+    echo "dev-up: custodyd exited during start; see $var_dir/custodyd.log" >&2
+    exit 1
+  fi
+  sleep 0.2
+done
+if ! curl -sf -o /dev/null "$server_url/readyz"; then
+  echo "dev-up: custodyd is not ready after 30 s; see $var_dir/custodyd.log" >&2
+  exit 1
+fi
+
+log "creating a demo audit engagement and the AWS connection"
+root_entity_id=$(api GET /api/v1/me | json_get organization.root_entity_id)
+entity_json=$(api POST /api/v1/entities "{\"name\": \"Demo audit engagement\",
+  \"kind\": \"audit_engagement\", \"parent_id\": \"$root_entity_id\"}")
+entity_id=$(printf '%s' "$entity_json" | json_get id)
+api PUT /api/v1/aws-connection "{\"role_arn\": \"$S3_ROLE_ARN\", \"bucket\": \"$bucket\",
+  \"region\": \"us-east-1\", \"kms_key_id\": \"testkey-1\", \"key_prefix\": \"evidence/\",
+  \"endpoint\": \"$S3_ENDPOINT\"}" >/dev/null
+
+cli=${custody_cli#"$repo_root"/}
+cat <<EOF
+
+Custody is running at $server_url (pid $(cat "$var_dir/custodyd.pid"), log var/custodyd.log).
+S3 (Ceph RGW) is at $S3_ENDPOINT, bucket $bucket; objects are encrypted with KMS key testkey-1.
+Demo entity: $entity_id (Demo audit engagement)
+
+Next, in this shell:
+
+  export CUSTODY_TOKEN=$admin_token
+  $cli upload FILE --entity $entity_id
+  $cli ls --entity $entity_id
+  $cli download EVIDENCE_ID --output FILE
+
+Stop everything with: scripts/dev-down.sh
+EOF

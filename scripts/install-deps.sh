@@ -1,0 +1,46 @@
+#!/usr/bin/env bash
+# Install the Debian 12 packages that Custody needs to build, run and test.
+#
+# Packages that are already installed are skipped. `apt-get update` runs once, and only
+# when something is missing. Needs root (CI and the development machines run as root);
+# otherwise it prints the apt-get command to run.
+set -euo pipefail
+
+packages=(
+  # toolchain
+  g++ cmake ninja-build pkg-config git
+  # libraries
+  libboost1.74-dev libboost-system1.74-dev nlohmann-json3-dev libsqlite3-dev libssl-dev
+  libspdlog-dev libfmt-dev libcli11-dev libtomlplusplus-dev
+  # unit tests and benchmarks
+  libgtest-dev libgmock-dev libbenchmark-dev
+  # Ceph RADOS Gateway, the local stand-in for S3, STS and KMS
+  radosgw ceph-mon ceph-osd ceph-common
+  # integration tests and developer scripts: python3 + botocore is the independent S3 client,
+  # sqlite3 opens the database file, /usr/bin/aws (v2) creates the demo bucket
+  python3 python3-botocore sqlite3 curl awscli procps
+  # load tests
+  wrk nginx-light
+)
+
+missing=()
+for package in "${packages[@]}"; do
+  if ! dpkg -s "$package" 2>/dev/null | grep -q '^Status: install ok installed$'; then
+    missing+=("$package")
+  fi
+done
+
+if [ "${#missing[@]}" -eq 0 ]; then
+  echo "install-deps: all ${#packages[@]} packages are installed"
+  exit 0
+fi
+
+echo "install-deps: installing ${missing[*]}"
+if [ "$(id -u)" -ne 0 ]; then
+  echo "install-deps: root is required; run: sudo apt-get install ${missing[*]}" >&2
+  exit 1
+fi
+
+export DEBIAN_FRONTEND=noninteractive
+apt-get update -qq
+apt-get install -y -qq --no-install-recommends "${missing[@]}" </dev/null
