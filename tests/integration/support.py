@@ -654,6 +654,8 @@ class CustodyServer:
         `command_prefix` runs custodyd under another command, such as `unshare`.
         """
         self._log_file = open(self.log_path, "ab")
+        # The log is appended to across restarts: only lines of this start count.
+        log_offset = self._log_file.tell()
         self.process = subprocess.Popen(
             [*command_prefix, self.binary, "--config", self.config_path, "serve"],
             stdout=self._log_file,
@@ -665,7 +667,7 @@ class CustodyServer:
         deadline = time.monotonic() + timeout
         self.port = 0
         while self.port == 0:
-            for line in self.log_lines():
+            for line in self.log_lines(log_offset):
                 port = _port_from_log_line(line, excluded)
                 if port:
                     self.port = port
@@ -729,10 +731,11 @@ class CustodyServer:
         organization.root_entity_id = me["organization"]["root_entity_id"]
         return organization
 
-    def log_lines(self) -> list[str]:
+    def log_lines(self, offset: int = 0) -> list[str]:
         try:
-            with open(self.log_path, encoding="utf-8", errors="replace") as log:
-                return log.read().splitlines()
+            with open(self.log_path, "rb") as log:
+                log.seek(offset)
+                return log.read().decode("utf-8", "replace").splitlines()
         except FileNotFoundError:
             return []
 
