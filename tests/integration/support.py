@@ -278,7 +278,7 @@ class Api:
                 return items
         raise AssertionError(f"GET {path}: more than 10000 pages")
 
-    # Convenience calls for test set-up; each raises AssertionError on an unexpected status.
+    # Calls for test set-up. Each raises AssertionError on an unexpected status.
 
     def me(self) -> dict:
         return self.expect(200, "GET", "/api/v1/me")
@@ -302,7 +302,7 @@ class Api:
         return self.expect(201, "POST", "/api/v1/role-assignments", body)
 
     def create_user_with_role(self, label: str, entity_id: str, role: str) -> tuple[dict, str]:
-        """Create a user with `role` on `entity_id`; return the user and an API token."""
+        """Create a user with `role` on `entity_id` and return the user and an API token."""
         user = self.create_user(label)
         self.assign_role(user["id"], entity_id, role)
         token = self.create_token(user["id"], f"{label} token")["token"]
@@ -359,7 +359,7 @@ class Api:
 
 
 def problem(response: Response) -> dict:
-    """Return the problem details of an error response; raise unless it is problem+json."""
+    """Return the problem details of an error response, or raise unless it is problem+json."""
     content_type = (response.header("Content-Type") or "").split(";")[0].strip()
     if content_type != "application/problem+json":
         raise AssertionError(

@@ -116,6 +116,8 @@ class AuditLogTest(support.ServerTestCase):
                             "read outside scope")
 
     def test_seq_contiguous_from_zero(self):
+        # seq numbers the whole log. This server has a single organization, so its list
+        # contains every record.
         self.admin.create_entity("Another audited unit", "business_unit", self.unit)
         records = self.admin.audit_records()
         sequence = [record["seq"] for record in records]

@@ -2,7 +2,7 @@
 
 The organization's tree is root -> business unit A -> engagement A1, and root -> business
 unit B. Five users hold one role each on A; a sixth caller is the organization's first admin
-(admin on the root). A second organization holds the "other organization" resources.
+(admin on the root). A second organization contains the "other organization" resources.
 
 Each endpoint is called with a resource in the caller's scope, in the sibling unit B, in the
 other organization and with a well-formed id that does not exist. A resource the caller may
@@ -50,10 +50,6 @@ MINIMUM_ROLE = {
     "GET /api/v1/audit-records": "org_admin",
 }
 
-# docs/api.md lists audit records under "(admin)" but not among the organization-wide actions
-# that need admin on the root, so an admin of a business unit may or may not read them.
-ADMIN_OF_UNIT_MAY_SUCCEED = {"GET /api/v1/audit-records"}
-
 IN_SCOPE, SIBLING, OTHER_ORG, MISSING = "in scope", "sibling unit", "other organization", "missing"
 LOCATIONS = (IN_SCOPE, SIBLING, OTHER_ORG, MISSING)
 ORG_ADMIN = "org_admin"
@@ -67,10 +63,10 @@ class Endpoint:
     method: str
     path: str  # str.format template over the resource's values
     body: Any = None  # JSON template: "{name}" strings are replaced by the resource's values
-    # The resource kind that the location picks; None for endpoints without one.
+    # The resource kind that the location selects, or None for endpoints without one.
     resource: str | None = None
     # The status when the caller is allowed. Completing an already stored version is allowed
-    # but answers 409 conflict.
+    # but returns 409 conflict.
     allowed_status: int = 200
     scope: str = field(init=False)
 
@@ -142,14 +138,14 @@ def expected_statuses(endpoint: Endpoint, caller: str, location: str | None) -> 
         if location in (None, IN_SCOPE, SIBLING):
             return {endpoint.allowed_status}
         return {404}
-    # The caller holds `caller` on business unit A only.
+    # The caller has the role `caller` on business unit A only.
     if endpoint.scope == "organization":
-        if location is None:
-            if caller == "admin" and endpoint.key in ADMIN_OF_UNIT_MAY_SUCCEED:
-                return {endpoint.allowed_status, 403}
+        # Users, role assignments and tokens of the caller's organization are visible to
+        # every member, so a caller without the organization-wide role gets 403 for them.
+        # For another organization's id or a nonexistent one, the server may check the role
+        # (403) or look the id up (404) first, and both responses must be identical.
+        if location in (None, IN_SCOPE, SIBLING):
             return {403}
-        # Users, role assignments and tokens belong to the organization, not to an entity:
-        # a caller without the organization-wide role may get 403 or 404 for them.
         return {403, 404}
     if location == IN_SCOPE:
         return {endpoint.allowed_status} if RANK[caller] >= RANK[MINIMUM_ROLE[endpoint.key]] else {403}

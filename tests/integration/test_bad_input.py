@@ -1,4 +1,4 @@
-"""Invalid requests: each answers a 4xx problem+json naming the bad value, changes nothing,
+"""Invalid requests: each returns a 4xx problem+json naming the bad value, changes nothing,
 leaves a deny audit record and leaves the server running."""
 
 import json

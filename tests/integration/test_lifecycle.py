@@ -18,7 +18,7 @@ LOCKED_WRITE_TIMEOUT_SECONDS = 60
 
 
 class LifecycleTest(unittest.TestCase):
-    """Each test starts its own custodyd; after a failure its log is printed and kept."""
+    """Each test starts its own custodyd. After a failure its log is printed and kept."""
 
     def run(self, result=None):
         self.servers = []
@@ -84,7 +84,7 @@ class LifecycleTest(unittest.TestCase):
 
     def test_locked_database_answers_503(self):
         # Another connection holds the database's write lock, so custodyd cannot write
-        # (SQLITE_BUSY): writes and /readyz must answer 503 and change nothing.
+        # (SQLITE_BUSY). Writes and /readyz must return 503 and change nothing.
         server, organization = self.start_server("locked")
         api = server.api(organization.token)
         before = self.entities(server, organization)
@@ -113,8 +113,8 @@ class LifecycleTest(unittest.TestCase):
 
     def test_read_only_database_fails_closed(self):
         # The database folder is mounted read-only (a bind mount in a private mount namespace
-        # of custodyd), which binds root too. custodyd may refuse to start or serve 503; it
-        # must not report ready or accept a write.
+        # of custodyd), which applies to root too. custodyd may exit at start or return 503,
+        # but it must not report ready or accept a write.
         if os.geteuid() != 0 or not shutil.which("unshare"):
             self.skipTest("needs root and unshare(1) to mount the database folder read-only")
         probe = subprocess.run(["unshare", "--mount", "true"], capture_output=True)
