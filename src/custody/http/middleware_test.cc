@@ -1,0 +1,68 @@
+#include "custody/http/middleware.h"
+
+#include <stdexcept>
+
+#include <gtest/gtest.h>
+
+namespace custody::http {
+namespace {
+
+TEST(FinalizeResponse, AddsSecurityHeadersAndRequestId) {
+  Response response;
+  response.headers.Set("Date", "Fri, 04 Dec 2026 16:00:00 GMT");
+  response.headers.Set("Content-Length", "99");
+  response.headers.Set("X-Request-Id", "spoofed");
+  FinalizeResponse(response, "req-1");
+  EXPECT_EQ(response.headers.Get("X-Request-Id"), "req-1");
+  EXPECT_EQ(response.headers.Count("X-Request-Id"), 1u);
+  EXPECT_EQ(response.headers.Get("X-Content-Type-Options"), "nosniff");
+  EXPECT_EQ(response.headers.Get("Referrer-Policy"), "no-referrer");
+  EXPECT_EQ(response.headers.Get("Cache-Control"), "no-store");
+  EXPECT_FALSE(response.headers.Has("Date"));
+  EXPECT_FALSE(response.headers.Has("Content-Length"));
+}
+
+TEST(FinalizeResponse, KeepsHandlerCacheControl) {
+  Response response;
+  response.headers.Set("Cache-Control", "public, max-age=60");
+  FinalizeResponse(response, "req-1");
+  EXPECT_EQ(response.headers.Get("Cache-Control"), "public, max-age=60");
+}
+
+TEST(FinalizeResponse, RejectsHeaderInjection) {
+  Response response;
+  response.headers.Set("Location", "/x\r\nSet-Cookie: stolen=1");
+  FinalizeResponse(response, "req-1");
+  EXPECT_EQ(response.status, 500);
+  EXPECT_FALSE(response.headers.Has("Location"));
+  EXPECT_FALSE(response.headers.Has("Set-Cookie"));
+  EXPECT_EQ(response.headers.Get("X-Request-Id"), "req-1");
+}
+
+TEST(FinalizeResponse, RejectsInvalidHeaderNameAndStatus) {
+  Response bad_name;
+  bad_name.headers.Set("Bad Name", "x");
+  FinalizeResponse(bad_name, "r");
+  EXPECT_EQ(bad_name.status, 500);
+
+  Response bad_status;
+  bad_status.status = 1000;
+  FinalizeResponse(bad_status, "r");
+  EXPECT_EQ(bad_status.status, 500);
+}
+
+TEST(InvokeHandler, ExceptionBecomesInternalError) {
+  Router router;
+  router.Add("GET", "/boom", [](Request&) -> Response { throw std::runtime_error("boom"); });
+  router.Add("GET", "/int", [](Request&) -> Response { throw 42; });
+  Request request;
+  request.method = "GET";
+  const Response thrown = InvokeHandler(router, request, {"boom"});
+  EXPECT_EQ(thrown.status, 500);
+  EXPECT_EQ(thrown.headers.Get("Content-Type"), "application/problem+json");
+  EXPECT_EQ(thrown.body.find("boom"), std::string::npos);
+  EXPECT_EQ(InvokeHandler(router, request, {"int"}).status, 500);
+}
+
+}  // namespace
+}  // namespace custody::http

@@ -1,0 +1,47 @@
+#include "custody/http/problem.h"
+
+#include <string>
+
+#include <nlohmann/json.hpp>
+
+#include "custody/common/error_catalog.h"
+
+namespace custody::http {
+
+std::string ProblemBody(int http_status, std::string_view type, std::string_view title,
+                        std::string_view detail, std::string_view field) {
+  nlohmann::ordered_json body;
+  body["type"] = type;
+  body["title"] = title;
+  body["status"] = http_status;
+  body["detail"] = detail;
+  if (!field.empty()) {
+    body["field"] = field;
+  }
+  // Replace invalid UTF-8 (a detail may quote client input) instead of throwing.
+  return body.dump(-1, ' ', false, nlohmann::ordered_json::error_handler_t::replace);
+}
+
+Response ProblemResponse(const Status& status) {
+  const Status effective =
+      status.ok() ? Internal("an error response was built from an OK status") : status;
+  const ErrorInfo& info = DescribeError(effective.code());
+  return TextResponse(
+      info.http_status, kProblemContentType,
+      ProblemBody(info.http_status, info.type, info.title, effective.message(), effective.field()));
+}
+
+Response NotFoundResponse() {
+  return ProblemResponse(NotFound("resource not found"));
+}
+
+Response MethodNotAllowedResponse(std::string_view method) {
+  // The error catalog has no code for 405, because only the router produces it.
+  return TextResponse(
+      405, kProblemContentType,
+      ProblemBody(405, "urn:custody:problem:method-not-allowed",
+                  "The method is not allowed for this resource",
+                  "method " + std::string(method) + " is not allowed for this resource", ""));
+}
+
+}  // namespace custody::http

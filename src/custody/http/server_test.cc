@@ -1,0 +1,558 @@
+// Tests of the listener over real loopback sockets, with a small blocking client written
+// against the socket API so that the client side shares no code with the server.
+#include "custody/http/server.h"
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <sys/time.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <chrono>
+#include <map>
+#include <stdexcept>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include <gtest/gtest.h>
+
+#include "custody/http/message.h"
+#include "custody/http/metrics.h"
+#include "custody/http/router.h"
+
+namespace custody::http {
+namespace {
+
+using std::chrono::milliseconds;
+using std::chrono::steady_clock;
+
+struct ParsedResponse {
+  int status = 0;
+  std::map<std::string, std::string> headers;  // names lower-cased
+  std::string body;
+  bool complete = false;
+};
+
+std::string ToLower(std::string text) {
+  for (char& c : text) {
+    if (c >= 'A' && c <= 'Z') {
+      c = static_cast<char>(c - 'A' + 'a');
+    }
+  }
+  return text;
+}
+
+// A blocking client connection with a receive timeout.
+class Client {
+ public:
+  explicit Client(uint16_t port, milliseconds timeout = milliseconds(5000)) {
+    fd_ = ::socket(AF_INET, SOCK_STREAM, 0);
+    timeval tv{};
+    tv.tv_sec = static_cast<time_t>(timeout.count() / 1000);
+    tv.tv_usec = static_cast<suseconds_t>((timeout.count() % 1000) * 1000);
+    ::setsockopt(fd_, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+    sockaddr_in address{};
+    address.sin_family = AF_INET;
+    address.sin_port = htons(port);
+    ::inet_pton(AF_INET, "127.0.0.1", &address.sin_addr);
+    connected_ = ::connect(fd_, reinterpret_cast<const sockaddr*>(&address), sizeof(address)) == 0;
+  }
+
+  ~Client() { ::close(fd_); }
+
+  Client(const Client&) = delete;
+  Client& operator=(const Client&) = delete;
+
+  bool connected() const { return connected_; }
+
+  bool Send(const std::string& data) {
+    size_t sent = 0;
+    while (sent < data.size()) {
+      const ssize_t n = ::send(fd_, data.data() + sent, data.size() - sent, MSG_NOSIGNAL);
+      if (n <= 0) {
+        return false;
+      }
+      sent += static_cast<size_t>(n);
+    }
+    return true;
+  }
+
+  // Reads one response framed by Content-Length. `complete` is false on timeout or close.
+  ParsedResponse Read() {
+    ParsedResponse response;
+    size_t header_end = std::string::npos;
+    while ((header_end = pending_.find("\r\n\r\n")) == std::string::npos) {
+      if (!Fill()) {
+        return response;
+      }
+    }
+    const std::string head = pending_.substr(0, header_end);
+    pending_.erase(0, header_end + 4);
+
+    size_t line_end = head.find("\r\n");
+    const std::string status_line = head.substr(0, line_end);
+    response.status = std::stoi(status_line.substr(9, 3));
+    while (line_end != std::string::npos) {
+      const size_t start = line_end + 2;
+      line_end = head.find("\r\n", start);
+      const std::string line = head.substr(start, line_end - start);
+      const size_t colon = line.find(':');
+      std::string value = line.substr(colon + 1);
+      while (!value.empty() && value.front() == ' ') {
+        value.erase(0, 1);
+      }
+      response.headers[ToLower(line.substr(0, colon))] = value;
+    }
+    if (response.status == 100) {
+      response.complete = true;
+      return response;
+    }
+    const size_t length = response.headers.count("content-length") != 0
+                              ? std::stoul(response.headers["content-length"])
+                              : 0;
+    while (pending_.size() < length) {
+      if (!Fill()) {
+        return response;
+      }
+    }
+    response.body = pending_.substr(0, length);
+    pending_.erase(0, length);
+    response.complete = true;
+    return response;
+  }
+
+  // Returns true when the server closes the connection (or resets it) before `timeout`.
+  bool WaitForClose(milliseconds timeout) {
+    const auto deadline = steady_clock::now() + timeout;
+    while (steady_clock::now() < deadline) {
+      char byte = 0;
+      const ssize_t n = ::recv(fd_, &byte, 1, 0);
+      if (n == 0) {
+        return true;
+      }
+      if (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+ private:
+  bool Fill() {
+    char chunk[4096];
+    const ssize_t n = ::recv(fd_, chunk, sizeof(chunk), 0);
+    if (n <= 0) {
+      return false;
+    }
+    pending_.append(chunk, static_cast<size_t>(n));
+    return true;
+  }
+
+  int fd_ = -1;
+  bool connected_ = false;
+  std::string pending_;
+};
+
+std::string Get(const std::string& target, const std::string& extra_headers = "") {
+  return "GET " + target + " HTTP/1.1\r\nHost: test\r\n" + extra_headers + "\r\n";
+}
+
+class ServerTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    router_.Add("GET", "/hello", [](Request&) { return TextResponse(200, "text/plain", "hi"); });
+    router_.Add("POST", "/echo", [](Request& request) {
+      return TextResponse(200, "application/octet-stream", request.body);
+    });
+    router_.Add("GET", "/items/{item_id}", [](Request& request) {
+      return TextResponse(
+          200, "text/plain",
+          request.PathParam("item_id") + "|" + request.QueryParam("q").value_or(""));
+    });
+    router_.Add("GET", "/throw",
+                [](Request&) -> Response { throw std::runtime_error("handler failure"); });
+    router_.Add("GET", "/slow", [this](Request&) {
+      slow_started_ = true;
+      std::this_thread::sleep_for(milliseconds(slow_ms_));
+      return TextResponse(200, "text/plain", "done");
+    });
+    options_.address = "127.0.0.1";
+    options_.port = 0;
+    options_.worker_threads = 4;
+    options_.max_body_bytes = 1024;
+    options_.header_timeout = milliseconds(500);
+    options_.body_timeout = milliseconds(1000);
+    options_.idle_timeout = milliseconds(2000);
+    options_.shutdown_timeout = milliseconds(3000);
+  }
+
+  void StartServer() {
+    server_ = std::make_unique<Server>(options_, router_, metrics_);
+    const Status status = server_->Start();
+    ASSERT_TRUE(status.ok()) << status.ToString();
+    ASSERT_NE(server_->port(), 0);
+  }
+
+  void TearDown() override {
+    if (server_) {
+      server_->Stop();
+    }
+  }
+
+  Router router_;
+  Metrics metrics_;
+  ServerOptions options_;
+  std::unique_ptr<Server> server_;
+  std::atomic<bool> slow_started_{false};
+  int slow_ms_ = 300;
+};
+
+TEST_F(ServerTest, ServesRequestWithSecurityHeaders) {
+  StartServer();
+  Client client(server_->port());
+  ASSERT_TRUE(client.connected());
+  ASSERT_TRUE(client.Send(Get("/hello")));
+  ParsedResponse response = client.Read();
+  ASSERT_TRUE(response.complete);
+  EXPECT_EQ(response.status, 200);
+  EXPECT_EQ(response.body, "hi");
+  EXPECT_EQ(response.headers.count("date"), 0u);
+  EXPECT_EQ(response.headers["x-content-type-options"], "nosniff");
+  EXPECT_EQ(response.headers["referrer-policy"], "no-referrer");
+  EXPECT_EQ(response.headers["cache-control"], "no-store");
+  EXPECT_EQ(response.headers["x-request-id"].size(), 22u);
+}
+
+TEST_F(ServerTest, EchoesValidRequestIdOnly) {
+  StartServer();
+  Client client(server_->port());
+  ASSERT_TRUE(client.Send(Get("/hello", "X-Request-Id: trace-123.abc_Z\r\n")));
+  ParsedResponse valid = client.Read();
+  ASSERT_TRUE(valid.complete);
+  EXPECT_EQ(valid.headers["x-request-id"], "trace-123.abc_Z");
+
+  ASSERT_TRUE(client.Send(Get("/nowhere", "X-Request-Id: trace-123.abc_Z\r\n")));
+  ParsedResponse not_found = client.Read();
+  ASSERT_TRUE(not_found.complete);
+  EXPECT_EQ(not_found.status, 404);
+  EXPECT_EQ(not_found.headers["x-request-id"], "trace-123.abc_Z");
+
+  ASSERT_TRUE(client.Send(Get("/hello", "X-Request-Id: bad id with spaces\r\n")));
+  ParsedResponse invalid = client.Read();
+  ASSERT_TRUE(invalid.complete);
+  EXPECT_NE(invalid.headers["x-request-id"], "bad id with spaces");
+  EXPECT_EQ(invalid.headers["x-request-id"].size(), 22u);
+
+  ASSERT_TRUE(client.Send(Get("/hello", "X-Request-Id: " + std::string(65, 'a') + "\r\n")));
+  ParsedResponse too_long = client.Read();
+  ASSERT_TRUE(too_long.complete);
+  EXPECT_EQ(too_long.headers["x-request-id"].size(), 22u);
+}
+
+TEST_F(ServerTest, NotFoundResponsesAreByteIdentical) {
+  StartServer();
+  Client client(server_->port());
+  ASSERT_TRUE(client.Send(Get("/api/v1/evidence/evd_a", "X-Request-Id: same\r\n")));
+  ParsedResponse first = client.Read();
+  ASSERT_TRUE(client.Send(Get("/other/path", "X-Request-Id: same\r\n")));
+  ParsedResponse second = client.Read();
+  ASSERT_TRUE(first.complete);
+  ASSERT_TRUE(second.complete);
+  EXPECT_EQ(first.status, 404);
+  EXPECT_EQ(first.headers, second.headers);
+  EXPECT_EQ(first.body, second.body);
+}
+
+TEST_F(ServerTest, MethodNotAllowedCarriesAllow) {
+  StartServer();
+  Client client(server_->port());
+  ASSERT_TRUE(client.Send("DELETE /hello HTTP/1.1\r\nHost: t\r\n\r\n"));
+  ParsedResponse response = client.Read();
+  ASSERT_TRUE(response.complete);
+  EXPECT_EQ(response.status, 405);
+  EXPECT_EQ(response.headers["allow"], "GET");
+  EXPECT_EQ(response.headers["content-type"], "application/problem+json");
+}
+
+TEST_F(ServerTest, PathParamsAndQuery) {
+  StartServer();
+  Client client(server_->port());
+  ASSERT_TRUE(client.Send(Get("/items/a%2Fb?q=x%20y")));
+  ParsedResponse response = client.Read();
+  ASSERT_TRUE(response.complete);
+  EXPECT_EQ(response.body, "a/b|x y");
+
+  ASSERT_TRUE(client.Send(Get("/items/1?q=a&q=b")));
+  ParsedResponse repeated = client.Read();
+  ASSERT_TRUE(repeated.complete);
+  EXPECT_EQ(repeated.status, 400);
+  EXPECT_NE(repeated.body.find(R"("field":"q")"), std::string::npos);
+}
+
+TEST_F(ServerTest, KeepAliveServesManyRequests) {
+  StartServer();
+  Client client(server_->port());
+  for (int i = 0; i < 5; ++i) {
+    ASSERT_TRUE(client.Send(Get("/hello")));
+    ParsedResponse response = client.Read();
+    ASSERT_TRUE(response.complete);
+    EXPECT_EQ(response.status, 200);
+  }
+}
+
+TEST_F(ServerTest, EchoesBodyAndCountsBytes) {
+  StartServer();
+  Client client(server_->port());
+  const std::string body(1000, 'x');
+  ASSERT_TRUE(client.Send("POST /echo HTTP/1.1\r\nHost: t\r\nContent-Length: 1000\r\n\r\n" + body));
+  ParsedResponse response = client.Read();
+  ASSERT_TRUE(response.complete);
+  EXPECT_EQ(response.status, 200);
+  EXPECT_EQ(response.body, body);
+
+  ASSERT_TRUE(
+      client.Send("POST /echo HTTP/1.1\r\nHost: t\r\nTransfer-Encoding: chunked\r\n\r\n"
+                  "5\r\nhello\r\n6\r\n world\r\n0\r\n\r\n"));
+  ParsedResponse chunked = client.Read();
+  ASSERT_TRUE(chunked.complete);
+  EXPECT_EQ(chunked.body, "hello world");
+  EXPECT_GE(metrics_.request_body_bytes(), 1011u);
+  EXPECT_EQ(metrics_.response_body_bytes(), 1011u);
+  EXPECT_EQ(metrics_.requests(2), 2u);
+}
+
+TEST_F(ServerTest, ExpectContinue) {
+  StartServer();
+  Client client(server_->port());
+  ASSERT_TRUE(client.Send(
+      "POST /echo HTTP/1.1\r\nHost: t\r\nContent-Length: 4\r\nExpect: 100-continue\r\n\r\n"));
+  ParsedResponse interim = client.Read();
+  ASSERT_TRUE(interim.complete);
+  EXPECT_EQ(interim.status, 100);
+  ASSERT_TRUE(client.Send("data"));
+  ParsedResponse response = client.Read();
+  ASSERT_TRUE(response.complete);
+  EXPECT_EQ(response.body, "data");
+}
+
+TEST_F(ServerTest, HugeContentLengthRejectedWithoutReadingBody) {
+  StartServer();
+  const uint64_t before = metrics_.request_body_bytes();
+  Client client(server_->port());
+  const auto start = steady_clock::now();
+  ASSERT_TRUE(client.Send(
+      "PUT /echo HTTP/1.1\r\nHost: t\r\nX-Request-Id: big-1\r\nContent-Length: 104857600\r\n\r\n" +
+      std::string(2000, 'z')));
+  ParsedResponse response = client.Read();
+  const auto elapsed = steady_clock::now() - start;
+  ASSERT_TRUE(response.complete);
+  EXPECT_EQ(response.status, 413);
+  EXPECT_EQ(response.headers["content-type"], "application/problem+json");
+  EXPECT_EQ(response.headers["x-request-id"], "big-1");
+  EXPECT_EQ(response.headers["connection"], "close");
+  EXPECT_LT(elapsed, milliseconds(1000));
+  EXPECT_TRUE(client.WaitForClose(milliseconds(3000)));
+
+  // The server read only the bytes the client sent, not the declared 100 MB.
+  const uint64_t read = metrics_.request_body_bytes() - before;
+  EXPECT_LE(read, 2000u);
+  EXPECT_EQ(metrics_.requests(4), 1u);
+}
+
+TEST_F(ServerTest, ChunkedBodyOverLimitRejected) {
+  StartServer();
+  Client client(server_->port());
+  std::string request = "POST /echo HTTP/1.1\r\nHost: t\r\nTransfer-Encoding: chunked\r\n\r\n";
+  for (int i = 0; i < 3; ++i) {
+    request += "200\r\n" + std::string(512, 'c') + "\r\n";
+  }
+  ASSERT_TRUE(client.Send(request));
+  ParsedResponse response = client.Read();
+  ASSERT_TRUE(response.complete);
+  EXPECT_EQ(response.status, 413);
+  EXPECT_GE(metrics_.request_body_bytes(), 1024u);
+}
+
+TEST_F(ServerTest, MalformedRequestGets400) {
+  StartServer();
+  Client client(server_->port());
+  ASSERT_TRUE(client.Send("NOT A REQUEST\r\n\r\n"));
+  ParsedResponse response = client.Read();
+  ASSERT_TRUE(response.complete);
+  EXPECT_EQ(response.status, 400);
+  EXPECT_TRUE(client.WaitForClose(milliseconds(3000)));
+}
+
+TEST_F(ServerTest, ContentLengthWithChunkedRejected) {
+  StartServer();
+  Client client(server_->port());
+  ASSERT_TRUE(client.Send(
+      "POST /echo HTTP/1.1\r\nHost: t\r\nContent-Length: 5\r\nTransfer-Encoding: chunked\r\n\r\n"
+      "5\r\nhello\r\n0\r\n\r\n"));
+  ParsedResponse response = client.Read();
+  ASSERT_TRUE(response.complete);
+  EXPECT_EQ(response.status, 400);
+}
+
+TEST_F(ServerTest, OversizedHeaderRejected) {
+  options_.max_header_bytes = 1024;
+  StartServer();
+  Client client(server_->port());
+  ASSERT_TRUE(client.Send(Get("/hello", "X-Filler: " + std::string(4000, 'f') + "\r\n")));
+  ParsedResponse response = client.Read();
+  ASSERT_TRUE(response.complete);
+  EXPECT_EQ(response.status, 400);
+}
+
+TEST_F(ServerTest, SlowHeaderTimesOut) {
+  StartServer();
+  Client client(server_->port());
+  const auto start = steady_clock::now();
+  ASSERT_TRUE(client.Send("GET /hello HTTP/1.1\r\n"));
+  // Keep sending a header byte every 100 ms: each byte arrives well within any per-read
+  // timeout, so only a deadline for the whole header closes the connection.
+  bool closed = false;
+  for (int i = 0; i < 30 && !closed; ++i) {
+    std::this_thread::sleep_for(milliseconds(100));
+    closed = !client.Send("X");
+  }
+  if (!closed) {
+    closed = client.WaitForClose(milliseconds(2000));
+  }
+  EXPECT_TRUE(closed);
+  EXPECT_LT(steady_clock::now() - start, milliseconds(2500));
+}
+
+TEST_F(ServerTest, SlowBodyTimesOut) {
+  StartServer();
+  Client client(server_->port());
+  ASSERT_TRUE(client.Send("POST /echo HTTP/1.1\r\nHost: t\r\nContent-Length: 100\r\n\r\nab"));
+  EXPECT_TRUE(client.WaitForClose(milliseconds(3000)));
+}
+
+TEST_F(ServerTest, HandlerExceptionGives500AndServerSurvives) {
+  StartServer();
+  Client client(server_->port());
+  ASSERT_TRUE(client.Send(Get("/throw")));
+  ParsedResponse failed = client.Read();
+  ASSERT_TRUE(failed.complete);
+  EXPECT_EQ(failed.status, 500);
+  EXPECT_EQ(failed.body.find("handler failure"), std::string::npos);
+
+  ASSERT_TRUE(client.Send(Get("/hello")));
+  ParsedResponse after = client.Read();
+  ASSERT_TRUE(after.complete);
+  EXPECT_EQ(after.status, 200);
+
+  Client other(server_->port());
+  ASSERT_TRUE(other.Send(Get("/hello")));
+  EXPECT_EQ(other.Read().status, 200);
+}
+
+TEST_F(ServerTest, ConcurrentRequests) {
+  slow_ms_ = 200;
+  StartServer();
+  constexpr int kClients = 4;
+  std::vector<std::thread> threads;
+  std::atomic<int> successes{0};
+  const auto start = steady_clock::now();
+  for (int i = 0; i < kClients; ++i) {
+    threads.emplace_back([&] {
+      Client client(server_->port());
+      if (client.Send(Get("/slow")) && client.Read().status == 200) {
+        ++successes;
+      }
+    });
+  }
+  for (std::thread& thread : threads) {
+    thread.join();
+  }
+  EXPECT_EQ(successes.load(), kClients);
+  // Four workers run the four 200 ms handlers side by side rather than one after another.
+  EXPECT_LT(steady_clock::now() - start, milliseconds(700));
+}
+
+TEST_F(ServerTest, ManyConcurrentClients) {
+  StartServer();
+  constexpr int kThreads = 8;
+  constexpr int kRequestsEach = 25;
+  std::vector<std::thread> threads;
+  std::atomic<int> successes{0};
+  for (int i = 0; i < kThreads; ++i) {
+    threads.emplace_back([&] {
+      Client client(server_->port());
+      for (int j = 0; j < kRequestsEach; ++j) {
+        if (client.Send(Get("/hello")) && client.Read().status == 200) {
+          ++successes;
+        }
+      }
+    });
+  }
+  for (std::thread& thread : threads) {
+    thread.join();
+  }
+  EXPECT_EQ(successes.load(), kThreads * kRequestsEach);
+}
+
+TEST_F(ServerTest, StopFinishesRequestInFlight) {
+  slow_ms_ = 500;
+  StartServer();
+  Client idle(server_->port());
+  ASSERT_TRUE(idle.Send(Get("/hello")));
+  ASSERT_EQ(idle.Read().status, 200);
+
+  Client busy(server_->port());
+  ASSERT_TRUE(busy.Send(Get("/slow")));
+  while (!slow_started_) {
+    std::this_thread::sleep_for(milliseconds(5));
+  }
+  const auto start = steady_clock::now();
+  std::thread stopper([this] { server_->Stop(); });
+
+  ParsedResponse response = busy.Read();
+  ASSERT_TRUE(response.complete);
+  EXPECT_EQ(response.status, 200);
+  EXPECT_EQ(response.body, "done");
+  EXPECT_EQ(response.headers["connection"], "close");
+  stopper.join();
+  // Stop waited for the handler, not for the idle connection's keep-alive timeout.
+  EXPECT_LT(steady_clock::now() - start, milliseconds(2000));
+  EXPECT_TRUE(idle.WaitForClose(milliseconds(1000)));
+
+  Client late(server_->port(), milliseconds(500));
+  EXPECT_FALSE(late.connected());
+}
+
+TEST_F(ServerTest, StopBoundedWhenClientStalls) {
+  options_.shutdown_timeout = milliseconds(300);
+  options_.body_timeout = milliseconds(10000);
+  StartServer();
+  Client stalled(server_->port());
+  ASSERT_TRUE(stalled.Send("POST /echo HTTP/1.1\r\nHost: t\r\nContent-Length: 10\r\n\r\nab"));
+  std::this_thread::sleep_for(milliseconds(100));
+  const auto start = steady_clock::now();
+  server_->Stop();
+  EXPECT_LT(steady_clock::now() - start, milliseconds(2000));
+}
+
+TEST_F(ServerTest, BindFailureReported) {
+  StartServer();
+  ServerOptions same = options_;
+  same.port = server_->port();
+  Server second(same, router_, metrics_);
+  const Status status = second.Start();
+  EXPECT_EQ(status.code(), ErrorCode::kUnavailable);
+  EXPECT_NE(status.message().find("cannot listen on 127.0.0.1:"), std::string::npos);
+}
+
+TEST_F(ServerTest, InvalidAddressReported) {
+  options_.address = "localhost";
+  Server server(options_, router_, metrics_);
+  const Status status = server.Start();
+  EXPECT_EQ(status.code(), ErrorCode::kInvalidArgument);
+}
+
+}  // namespace
+}  // namespace custody::http
