@@ -1,0 +1,197 @@
+#include "custody/identity/tokens.h"
+
+#include "custody/authz/authorize.h"
+#include "custody/authz/validation.h"
+#include "custody/crypto/hash.h"
+#include "custody/crypto/random.h"
+#include "custody/store/ids.h"
+
+namespace custody::identity {
+namespace {
+
+constexpr std::string_view kTokenColumns =
+    "seq, id, organization_id, user_id, name, created_at, created_by, revoked_at";
+
+ApiToken TokenFromRow(const store::Row& row) {
+  ApiToken token;
+  token.seq = row.Int64(0);
+  token.id = row.Text(1);
+  token.organization_id = row.Text(2);
+  token.user_id = row.Text(3);
+  token.name = row.Text(4);
+  token.created_at = row.Time(5);
+  token.created_by = row.Text(6);
+  token.revoked_at = row.OptionalTime(7);
+  return token;
+}
+
+std::string HashSecret(std::string_view secret) {
+  const crypto::Sha256Digest digest = crypto::Sha256(secret);
+  return std::string(reinterpret_cast<const char*>(digest.data()), digest.size());
+}
+
+bool IsAlphanumeric(std::string_view text) {
+  for (char c : text) {
+    const bool alphanumeric =
+        (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9');
+    if (!alphanumeric) {
+      return false;
+    }
+  }
+  return true;
+}
+
+struct ParsedToken {
+  std::string token_id;  // with the "tok_" prefix
+  std::string_view secret;
+};
+
+std::optional<ParsedToken> ParseTokenValue(std::string_view value) {
+  constexpr size_t kIdLength = store::kIdRandomLength;
+  constexpr size_t kLength = kTokenValuePrefix.size() + kIdLength + 1 + kTokenSecretLength;
+  if (value.size() != kLength || !value.starts_with(kTokenValuePrefix)) {
+    return std::nullopt;
+  }
+  const std::string_view id_part = value.substr(kTokenValuePrefix.size(), kIdLength);
+  const std::string_view separator = value.substr(kTokenValuePrefix.size() + kIdLength, 1);
+  const std::string_view secret = value.substr(kTokenValuePrefix.size() + kIdLength + 1);
+  if (separator != "_" || !IsAlphanumeric(id_part) || !IsAlphanumeric(secret)) {
+    return std::nullopt;
+  }
+  return ParsedToken{std::string(store::kTokenIdPrefix) + std::string(id_part), secret};
+}
+
+Status RejectToken(std::string_view reason, std::string* failure_reason) {
+  if (failure_reason != nullptr) {
+    *failure_reason = std::string(reason);
+  }
+  return Unauthenticated("the API token is missing, invalid or revoked");
+}
+
+}  // namespace
+
+Result<CreatedToken> CreateToken(store::Transaction& tx, const Clock& clock,
+                                 std::string_view organization_id, std::string_view user_id,
+                                 std::string_view name, std::string_view created_by) {
+  CUSTODY_RETURN_IF_ERROR(authz::ValidateName(name, "/name", kMaxTokenNameCharacters));
+  CUSTODY_ASSIGN_OR_RETURN(
+      std::optional<store::Row> user,
+      tx.QueryOne("SELECT active FROM users WHERE organization_id = ? AND id = ?",
+                  {organization_id, user_id}));
+  if (!user.has_value() || user->Int64(0) == 0) {
+    return InvalidArgument("user_id must name an active user of the organization", "/user_id");
+  }
+
+  CreatedToken created;
+  ApiToken& token = created.token;
+  token.id = store::NewId(store::kTokenIdPrefix);
+  token.organization_id = std::string(organization_id);
+  token.user_id = std::string(user_id);
+  token.name = std::string(name);
+  token.created_at = store::FromUnixMicros(store::ToUnixMicros(clock.Now()));
+  token.created_by = std::string(created_by);
+
+  const Secret secret(crypto::RandomAlphanumeric(kTokenSecretLength));
+  created.value = Secret(std::string(kTokenValuePrefix) +
+                         token.id.substr(store::kTokenIdPrefix.size()) + "_" + secret.Reveal());
+  CUSTODY_ASSIGN_OR_RETURN(
+      std::optional<store::Row> row,
+      tx.QueryOne("INSERT INTO api_tokens (id, organization_id, user_id, name, secret_hash, "
+                  "created_at, created_by) VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING seq",
+                  {token.id, token.organization_id, token.user_id, token.name,
+                   store::Blob{HashSecret(secret.Reveal())}, store::ToUnixMicros(token.created_at),
+                   token.created_by}));
+  token.seq = row->Int64(0);
+  return created;
+}
+
+Result<ApiToken> GetToken(store::Transaction& tx, std::string_view organization_id,
+                          std::string_view token_id) {
+  CUSTODY_ASSIGN_OR_RETURN(std::optional<store::Row> row,
+                           tx.QueryOne("SELECT " + std::string(kTokenColumns) +
+                                           " FROM api_tokens WHERE organization_id = ? AND id = ?",
+                                       {organization_id, token_id}));
+  if (!row.has_value()) {
+    return authz::NotFoundError();
+  }
+  return TokenFromRow(*row);
+}
+
+Result<TokenPage> ListTokens(store::Transaction& tx, std::string_view organization_id,
+                             std::optional<std::string_view> user_id, std::optional<int64_t> after,
+                             int limit) {
+  if (limit < 1 || limit > kMaxTokenPageSize) {
+    return InvalidArgument("limit must be between 1 and " + std::to_string(kMaxTokenPageSize),
+                           "limit");
+  }
+  // A NULL user filter matches every user.
+  CUSTODY_ASSIGN_OR_RETURN(
+      std::vector<store::Row> rows,
+      tx.Query("SELECT " + std::string(kTokenColumns) +
+                   " FROM api_tokens WHERE organization_id = ?1 "
+                   "AND (?2 IS NULL OR user_id = ?2) AND seq < ?3 ORDER BY seq DESC LIMIT ?4",
+               {organization_id, user_id, after.value_or(INT64_MAX), limit + 1}));
+  TokenPage page;
+  for (const store::Row& row : rows) {
+    if (page.tokens.size() == static_cast<size_t>(limit)) {
+      page.next_after = page.tokens.back().seq;
+      break;
+    }
+    page.tokens.push_back(TokenFromRow(row));
+  }
+  return page;
+}
+
+Result<ApiToken> RevokeToken(store::Transaction& tx, const Clock& clock,
+                             std::string_view organization_id, std::string_view token_id) {
+  CUSTODY_ASSIGN_OR_RETURN(ApiToken token, GetToken(tx, organization_id, token_id));
+  if (token.revoked_at.has_value()) {
+    return token;
+  }
+  token.revoked_at = store::FromUnixMicros(store::ToUnixMicros(clock.Now()));
+  CUSTODY_RETURN_IF_ERROR(
+      tx.Execute("UPDATE api_tokens SET revoked_at = ? WHERE organization_id = ? AND id = ?",
+                 {store::ToUnixMicros(*token.revoked_at), organization_id, token_id})
+          .status());
+  return token;
+}
+
+Result<authz::Principal> AuthenticateToken(store::Transaction& tx, std::string_view bearer,
+                                           std::string* failure_reason) {
+  const std::optional<ParsedToken> parsed = ParseTokenValue(bearer);
+  if (!parsed.has_value()) {
+    return RejectToken(kReasonTokenMalformed, failure_reason);
+  }
+
+  // Joined with the user so that deactivation is seen on the very next request.
+  CUSTODY_ASSIGN_OR_RETURN(
+      std::optional<store::Row> row,
+      tx.QueryOne("SELECT t.organization_id, t.user_id, t.secret_hash, t.revoked_at, u.active "
+                  "FROM api_tokens t JOIN users u "
+                  "ON u.organization_id = t.organization_id AND u.id = t.user_id "
+                  "WHERE t.id = ?",
+                  {parsed->token_id}));
+
+  // The hash is computed and compared for unknown ids too, so that both take the same work.
+  const std::string presented_hash = HashSecret(parsed->secret);
+  const std::string stored_hash = row.has_value() ? row->Bytes(2) : std::string(32, '\0');
+  const bool hash_matches = crypto::ConstantTimeEquals(presented_hash, stored_hash);
+  if (!row.has_value()) {
+    return RejectToken(kReasonTokenUnknown, failure_reason);
+  }
+  if (!hash_matches) {
+    return RejectToken(kReasonTokenMismatch, failure_reason);
+  }
+  if (!row->IsNull(3)) {
+    return RejectToken(kReasonTokenRevoked, failure_reason);
+  }
+  if (row->Int64(4) == 0) {
+    return RejectToken(kReasonUserDeactivated, failure_reason);
+  }
+  if (failure_reason != nullptr) {
+    failure_reason->clear();
+  }
+  return authz::Principal{row->Text(0), row->Text(1), parsed->token_id};
+}
+
+}  // namespace custody::identity
