@@ -1,0 +1,73 @@
+// Config: custodyd's settings, read from one TOML file (docs/configuration.md lists every key)
+// with secrets optionally taken from the environment instead.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "custody/common/log.h"
+#include "custody/common/secret.h"
+#include "custody/common/status.h"
+
+namespace custody::server {
+
+struct ServerSection {
+  std::string listen = "127.0.0.1:8080";             // as written in the file
+  std::string listen_address = "127.0.0.1";          // the IP literal of `listen`, without brackets
+  uint16_t listen_port = 8080;                       // 0 lets the kernel pick a free port
+  std::string public_url = "http://127.0.0.1:8080";  // without a trailing "/"
+  int worker_threads = 4;
+  int64_t max_body_bytes = 65536;
+};
+
+struct DatabaseSection {
+  std::string path = "var/custody.db";
+};
+
+struct AwsSection {
+  // The service's own credentials, used only to call sts:AssumeRole on customers' roles.
+  // Empty when neither the file nor the environment sets them.
+  Secret access_key_id;
+  Secret secret_access_key;
+  std::string sts_endpoint;  // empty: the regional AWS endpoint
+  bool allow_insecure_loopback = false;
+  int upload_url_ttl_seconds = 300;
+  int download_url_ttl_seconds = 60;
+  int session_duration_seconds = 3600;
+};
+
+struct LogSection {
+  log::Level level = log::Level::kInfo;
+};
+
+struct Config {
+  ServerSection server;
+  DatabaseSection database;
+  AwsSection aws;
+  LogSection log;
+};
+
+// Returns the value of an environment variable, or nullopt when it is not set.
+using EnvironmentLookup = std::function<std::optional<std::string>(std::string_view name)>;
+
+// Looks variables up in the process environment.
+std::optional<std::string> ProcessEnvironment(std::string_view name);
+
+// Parses and validates a configuration file's text. Every error is InvalidArgument with the
+// key as the field and a message that starts with it: "server.port is not a known key",
+// "server.worker_threads must be between 1 and 256, got 0". CUSTODY_AWS_ACCESS_KEY_ID and
+// CUSTODY_AWS_SECRET_ACCESS_KEY, when set and not empty, replace the file's aws keys.
+Result<Config> ParseConfig(std::string_view toml_text, const EnvironmentLookup& environment);
+
+// Reads the file at `path` and parses it with the process environment. Errors start with the
+// path.
+Result<Config> LoadConfigFile(const std::string& path);
+
+// Splits "HOST:PORT" or "[IPV6]:PORT" where HOST is an IP literal. Returns false when the text
+// has another form.
+bool ParseListenAddress(std::string_view text, std::string* address, uint16_t* port);
+
+}  // namespace custody::server
