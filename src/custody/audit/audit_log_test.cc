@@ -1,5 +1,8 @@
 #include "custody/audit/audit_log.h"
 
+#include <atomic>
+#include <thread>
+
 #include <gtest/gtest.h>
 #include <sqlite3.h>
 
@@ -98,6 +101,39 @@ TEST_F(AuditLogTest, StoresEncodingOfSeqAndRecord) {
   EXPECT_EQ(page->records[1].seq, 1u);
   EXPECT_EQ(page->records[1].record, record);
   EXPECT_EQ(page->records[1].encoded, Encode(1, record));
+}
+
+TEST_F(AuditLogTest, ConcurrentAppendsStayContiguous) {
+  constexpr int kThreads = 4;
+  constexpr int kAppends = 25;
+  std::vector<std::thread> threads;
+  std::atomic<int> failures{0};
+  for (int t = 0; t < kThreads; ++t) {
+    threads.emplace_back([&, t] {
+      for (int i = 0; i < kAppends; ++i) {
+        if (!AppendOne(db(), MakeRecord("org_" + std::to_string(t), "x.create")).ok()) {
+          ++failures;
+        }
+      }
+    });
+  }
+  for (std::thread& thread : threads) {
+    thread.join();
+  }
+  EXPECT_EQ(failures.load(), 0);
+
+  Result<std::vector<store::Row>> rows =
+      store::ReadReturning<std::vector<store::Row>>(db(), [](store::Transaction& tx) {
+        return tx.Query("SELECT seq, encoded FROM audit_records ORDER BY seq");
+      });
+  ASSERT_TRUE(rows.ok());
+  ASSERT_EQ(rows->size(), static_cast<size_t>(kThreads * kAppends));
+  for (size_t i = 0; i < rows->size(); ++i) {
+    EXPECT_EQ((*rows)[i].Int64(0), static_cast<int64_t>(i));
+    Result<DecodedRecord> decoded = Decode((*rows)[i].Bytes(1));
+    ASSERT_TRUE(decoded.ok());
+    EXPECT_EQ(decoded->seq, i);
+  }
 }
 
 TEST_F(AuditLogTest, FailingTransactionLeavesNothing) {

@@ -87,6 +87,13 @@ TEST(DatabaseTest, OpenAppliesMigrationsInOrder) {
   EXPECT_EQ(raw.QueryText("PRAGMA journal_mode"), "wal");
 }
 
+TEST(DatabaseTest, OpenFailsInMissingDirectory) {
+  TempDatabase temp(TestOptions());
+  auto opened = Database::Open(temp.directory() + "/missing/custody.db", TestOptions());
+  ASSERT_FALSE(opened.ok());
+  EXPECT_EQ(opened.status().code(), ErrorCode::kUnavailable);
+}
+
 TEST(DatabaseTest, ReopenAppliesNothingTwice) {
   TempDatabase temp(TestOptions());
   temp.Reopen(TestOptions());
