@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "custody/aws/sigv4.h"
+#include "custody/aws/xml.h"
 #include "custody/crypto/hash.h"
 
 namespace custody::aws {
@@ -26,122 +27,23 @@ void AppendFormField(std::string* form, std::string_view name, std::string_view 
   *form += sigv4::UriEncode(value, true);
 }
 
-// Decodes the five predefined XML entities and numeric character references below 0x80.
-// Returns false on any other '&' sequence.
-bool DecodeXmlText(std::string_view text, std::string* out) {
-  out->clear();
-  for (size_t i = 0; i < text.size(); ++i) {
-    if (text[i] != '&') {
-      out->push_back(text[i]);
-      continue;
-    }
-    const size_t end = text.find(';', i);
-    if (end == std::string_view::npos) {
-      return false;
-    }
-    const std::string_view entity = text.substr(i + 1, end - i - 1);
-    if (entity == "amp") {
-      out->push_back('&');
-    } else if (entity == "lt") {
-      out->push_back('<');
-    } else if (entity == "gt") {
-      out->push_back('>');
-    } else if (entity == "quot") {
-      out->push_back('"');
-    } else if (entity == "apos") {
-      out->push_back('\'');
-    } else if (entity.size() >= 2 && entity[0] == '#') {
-      const bool hex = entity[1] == 'x';
-      const std::string digits(entity.substr(hex ? 2 : 1));
-      if (digits.empty() || digits.size() > 6 ||
-          digits.find_first_not_of(hex ? "0123456789abcdefABCDEF" : "0123456789") !=
-              std::string::npos) {
-        return false;
-      }
-      const long code = std::stol(digits, nullptr, hex ? 16 : 10);
-      if (code < 0x20 || code >= 0x80) {
-        return false;
-      }
-      out->push_back(static_cast<char>(code));
-    } else {
-      return false;
-    }
-    i = end;
-  }
-  return true;
-}
-
-enum class Lookup {
-  kFound,
-  kMissing,
-  kMalformed
-};
-
-// Finds the text content of the one element <name> (or <name attributes...>) in `xml`. An
-// element that appears twice, or that contains markup, is malformed.
-Lookup FindElement(std::string_view xml, std::string_view name, std::string_view* content) {
-  const std::string open = "<" + std::string(name);
-  const std::string close = "</" + std::string(name) + ">";
-  size_t start = std::string_view::npos;
-  size_t search = 0;
-  while (true) {
-    const size_t at = xml.find(open, search);
-    if (at == std::string_view::npos) {
-      break;
-    }
-    const size_t after = at + open.size();
-    if (after < xml.size() && (xml[after] == '>' || xml[after] == ' ')) {
-      if (start != std::string_view::npos) {
-        return Lookup::kMalformed;  // a second element of the same name
-      }
-      start = at;
-    }
-    search = after;
-  }
-  if (start == std::string_view::npos) {
-    return Lookup::kMissing;
-  }
-  const size_t content_start = xml.find('>', start);
-  const size_t content_end = xml.find(close, start);
-  if (content_start == std::string_view::npos || content_end == std::string_view::npos ||
-      content_end < content_start) {
-    return Lookup::kMalformed;
-  }
-  *content = xml.substr(content_start + 1, content_end - content_start - 1);
-  return Lookup::kFound;
-}
-
 Status Malformed(std::string_view what) {
   return UpstreamFailed("malformed AssumeRole response: " + std::string(what));
 }
 
 // The decoded text of a leaf element that must be present.
-Result<std::string> RequiredText(std::string_view xml, std::string_view name) {
+Result<std::string> RequiredText(std::string_view document, std::string_view name) {
   std::string_view content;
-  const Lookup lookup = FindElement(xml, name, &content);
-  if (lookup == Lookup::kMissing) {
+  const xml::Lookup lookup = xml::FindElement(document, name, &content);
+  if (lookup == xml::Lookup::kMissing) {
     return Malformed("missing " + std::string(name));
   }
   std::string text;
-  if (lookup == Lookup::kMalformed || content.find('<') != std::string_view::npos ||
-      !DecodeXmlText(content, &text)) {
+  if (lookup == xml::Lookup::kMalformed || !xml::DecodeText(content, &text)) {
     return Malformed("invalid " + std::string(name));
   }
   if (text.empty()) {
     return Malformed("empty " + std::string(name));
-  }
-  return text;
-}
-
-std::string OptionalText(std::string_view xml, std::string_view name) {
-  std::string_view content;
-  std::string text;
-  if (FindElement(xml, name, &content) != Lookup::kFound ||
-      content.find('<') != std::string_view::npos || !DecodeXmlText(content, &text)) {
-    return {};
-  }
-  if (text.size() > kMaxErrorMessage) {
-    text.resize(kMaxErrorMessage);
   }
   return text;
 }
@@ -194,13 +96,13 @@ Result<std::string> BuildAssumeRoleForm(const AssumeRoleParams& params,
   return form;
 }
 
-Result<Credentials> ParseAssumeRoleResponse(std::string_view xml) {
+Result<Credentials> ParseAssumeRoleResponse(std::string_view body) {
   std::string_view result;
-  if (FindElement(xml, "AssumeRoleResult", &result) != Lookup::kFound) {
+  if (xml::FindElement(body, "AssumeRoleResult", &result) != xml::Lookup::kFound) {
     return Malformed("missing AssumeRoleResult");
   }
   std::string_view block;
-  if (FindElement(result, "Credentials", &block) != Lookup::kFound) {
+  if (xml::FindElement(result, "Credentials", &block) != xml::Lookup::kFound) {
     return Malformed("missing Credentials");
   }
   Credentials credentials;
@@ -219,11 +121,11 @@ Result<Credentials> ParseAssumeRoleResponse(std::string_view xml) {
 Status StsErrorStatus(int http_status, std::string_view body) {
   std::string_view error = body;
   std::string_view inner;
-  if (FindElement(body, "Error", &inner) == Lookup::kFound) {
+  if (xml::FindElement(body, "Error", &inner) == xml::Lookup::kFound) {
     error = inner;
   }
-  std::string code = OptionalText(error, "Code");
-  const std::string message = OptionalText(error, "Message");
+  std::string code = xml::TextOrEmpty(error, "Code", kMaxErrorMessage);
+  const std::string message = xml::TextOrEmpty(error, "Message", kMaxErrorMessage);
   if (code.empty()) {
     code = "unknown error";
   }

@@ -42,7 +42,7 @@ std::string SanitizeRoleSessionName(std::string_view name);
 Result<std::string> BuildAssumeRoleForm(const AssumeRoleParams& params, bool tag_session_with_user);
 
 // Parses a successful AssumeRole response. Every credential field must be present once.
-Result<Credentials> ParseAssumeRoleResponse(std::string_view xml);
+Result<Credentials> ParseAssumeRoleResponse(std::string_view body);
 
 // Maps an error response (AWS's <ErrorResponse> or Ceph RGW's S3-style <Error>) to a Status:
 // 5xx and throttling are kUnavailable, other errors kUpstreamFailed with AWS's code.

@@ -1,0 +1,91 @@
+// Signed S3 calls that Custody makes itself: HEAD to confirm an upload (metadata only; the
+// server never reads evidence bytes), and bucket setup and PutObject for tests and the audit
+// log's WORM export.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "custody/aws/connection.h"
+#include "custody/aws/credentials.h"
+#include "custody/aws/http_transport.h"
+#include "custody/common/clock.h"
+#include "custody/common/status.h"
+
+namespace custody::aws {
+
+struct ObjectMetadata {
+  uint64_t size = 0;
+  std::string etag;        // without the quotes
+  std::string sse;         // x-amz-server-side-encryption: "aws:kms", "AES256", or empty
+  std::string kms_key_id;  // AWS returns the key ARN; Ceph RGW the id as sent
+  std::optional<std::string> checksum_sha256;  // base64, when the store keeps checksums
+  std::optional<std::string> content_type;
+  std::optional<std::string> version_id;
+};
+
+// True when the key id or ARN an object reports is the connection's key, which may be given
+// as a key id while S3 reports the key ARN.
+bool KmsKeyMatches(std::string_view configured, std::string_view reported);
+
+struct S3Options {
+  // Allows an http:// endpoint on a loopback address (tests against a local store).
+  bool allow_insecure_loopback = false;
+};
+
+struct PutObjectOptions {
+  std::optional<std::string> content_type;
+  bool sse_kms = true;  // encrypt with the connection's KMS key
+  // S3 Object Lock: "COMPLIANCE" or "GOVERNANCE", with the retention end. The bucket must
+  // have been created with Object Lock.
+  std::optional<std::string> object_lock_mode;
+  std::optional<SystemTime> object_lock_retain_until;
+};
+
+struct PutObjectResult {
+  std::string etag;
+  std::optional<std::string> version_id;
+};
+
+class S3Client {
+ public:
+  S3Client(HttpTransport& transport, const Clock& clock, S3Options options = {});
+
+  // 404 returns kNotFound; other 4xx kUpstreamFailed; 5xx and connection failures
+  // kUnavailable.
+  Result<ObjectMetadata> HeadObject(const AwsConnection& connection, const Credentials& credentials,
+                                    std::string_view key);
+
+  Result<PutObjectResult> PutObject(const AwsConnection& connection, const Credentials& credentials,
+                                    std::string_view key, std::string_view body,
+                                    const PutObjectOptions& options = {});
+
+  Status CreateBucket(const AwsConnection& connection, const Credentials& credentials,
+                      bool object_lock_enabled = false);
+
+  // Allows browsers on `allowed_origins` to PUT and GET through presigned URLs
+  // (BucketCorsXml).
+  Status PutBucketCors(const AwsConnection& connection, const Credentials& credentials,
+                       const std::vector<std::string>& allowed_origins);
+
+ private:
+  Result<HttpResponse> Call(const AwsConnection& connection, const Credentials& credentials,
+                            std::string_view method, std::string_view key, std::string_view query,
+                            std::vector<std::pair<std::string, std::string>> headers,
+                            std::string body);
+
+  HttpTransport& transport_;
+  const Clock& clock_;
+  S3Options options_;
+};
+
+// The bucket CORS rules browsers need for Custody's presigned uploads and downloads, as the
+// PutBucketCors XML document and as the JSON the S3 console and `aws s3api
+// put-bucket-cors --cors-configuration` take.
+std::string BucketCorsXml(const std::vector<std::string>& allowed_origins);
+std::string BucketCorsJson(const std::vector<std::string>& allowed_origins);
+
+}  // namespace custody::aws
