@@ -2,7 +2,7 @@
 # Build the `ci` preset (ASan + UBSan, warnings as errors) and run every test: unit, rgw,
 # process and integration.
 #
-# A local Ceph RGW (tests/support/rgw.sh) stands in for S3, STS and KMS. It runs in its own
+# A local Ceph RGW (tests/support/rgw.sh) replaces S3, STS and KMS. It runs in its own
 # directory and on its own ports, so a developer's RGW from scripts/dev-up.sh (7480/3300) keeps
 # running. Overrides:
 #   CUSTODY_TEST_RGW_PORT  S3/STS port of the test RGW (default 7481)
@@ -38,6 +38,9 @@ cmake --preset ci
 mkdir -p "$(dirname -- "$rgw_log")"
 : >"$rgw_log"
 trap stop_rgw EXIT
+# Turn the signals into an exit, so that the EXIT trap stops RGW.
+trap 'exit 130' INT
+trap 'exit 143' TERM
 
 # RGW needs about 15 s to start; it starts while the build runs.
 echo "test.sh: starting RGW on 127.0.0.1:$RGW_PORT in $rgw_dir (log: $rgw_log)"

@@ -72,6 +72,9 @@ GENERAL_CASES = [
          "/api/v1/evidence/evd_AAAAAAAAAAAAAAAAAAAAA%21", names=("evidence_id",)),
     Case("user id with a dot segment", "GET", "/api/v1/users/usr_%2E%2E",
          names=("user_id",)),
+    Case("entity id with an encoded slash", "GET",
+         "/api/v1/entities/ent_AAAAAAAAAA%2FAAAAAAAAAAA", names=("entity_id",)),
+    Case("entity id with an encoded NUL", "GET", "/api/v1/entities/ent_%00AAAAAAAAAAAAAAAAAAAAA"),
     Case("limit out of range", "GET", "/api/v1/entities?limit=0", names=("limit",)),
     Case("limit not a number", "GET", "/api/v1/entities?limit=ten", names=("limit",)),
 ]

@@ -33,36 +33,45 @@ class LifecycleTest(unittest.TestCase):
             server.cleanup(keep=failed)
         return outcome
 
-    def start_server(self, label: str) -> tuple[support.CustodyServer, support.Organization]:
+    def start_server(self, label: str, with_organization: bool = True):
+        """Start a custodyd and return it with an organization made by `custodyd init`."""
         server = support.CustodyServer(label)
         self.servers.append(server)
         self.addCleanup(server.stop)
-        organization = server.init_organization("Lifecycle Org")
+        organization = None
+        if with_organization:
+            organization = server.init_organization("Lifecycle Org")
         server.start()
-        server.describe_organization(organization)
+        if organization is not None:
+            server.describe_organization(organization)
         return server, organization
 
     def entities(self, server: support.CustodyServer, organization: support.Organization):
         return server.api(organization.token).list_all("/api/v1/entities")
 
     def test_health_and_readiness_ok(self):
-        server, _ = self.start_server("ready")
+        server, _ = self.start_server("ready", with_organization=False)
         api = server.api()
-        self.assertEqual(api.get("/healthz").status, 200)
-        self.assertEqual(api.get("/readyz").status, 200)
+        health = api.get("/healthz")
+        self.assertEqual(health.status, 200, health.describe())
+        self.assertEqual(health.json(), {"status": "ok"})
+        readiness = api.get("/readyz")
+        self.assertEqual(readiness.status, 200, readiness.describe())
+        self.assertEqual(readiness.json(), {"status": "ready"})
 
     def test_responses_echo_request_id_without_date(self):
-        server, organization = self.start_server("headers")
-        response = server.api(organization.token).get("/api/v1/me", request_id="lifecycle.1-A_b")
-        self.assertEqual(response.status, 200, response.describe())
-        self.assertEqual(response.header("X-Request-Id"), "lifecycle.1-A_b")
-        self.assertIsNone(response.header("Date"))
-        generated = support.http_request("127.0.0.1", server.port, "GET", "/healthz")
-        self.assertTrue(generated.header("X-Request-Id"), "no X-Request-Id was generated")
+        server, _ = self.start_server("headers", with_organization=False)
+        for path in ("/healthz", "/api/v1/me"):
+            with self.subTest(path=path):
+                response = server.api().get(path, request_id="lifecycle.1-A_b")
+                self.assertEqual(response.header("X-Request-Id"), "lifecycle.1-A_b")
+                self.assertIsNone(response.header("Date"))
+                generated = support.http_request("127.0.0.1", server.port, "GET", path)
+                self.assertTrue(generated.header("X-Request-Id"), "no X-Request-Id was generated")
 
     def check_signal_exits_zero(self, sig: int):
-        server, organization = self.start_server(f"signal-{sig}")
-        self.assertEqual(server.api(organization.token).get("/api/v1/me").status, 200)
+        server, _ = self.start_server(f"signal-{sig}", with_organization=False)
+        self.assertEqual(server.api().get("/healthz").status, 200)
         process = server.process
         started = time.monotonic()
         exit_code = server.stop(sig, timeout=SHUTDOWN_SECONDS)
@@ -82,34 +91,43 @@ class LifecycleTest(unittest.TestCase):
     def test_sigint_exits_zero(self):
         self.check_signal_exits_zero(signal.SIGINT)
 
-    def test_locked_database_answers_503(self):
-        # Another connection holds the database's write lock, so custodyd cannot write
-        # (SQLITE_BUSY). Writes and /readyz must return 503 and change nothing.
-        server, organization = self.start_server("locked")
-        api = server.api(organization.token)
-        before = self.entities(server, organization)
-
+    def lock_database(self, server: support.CustodyServer) -> sqlite3.Connection:
+        """Take the database's write lock on another connection until the test ends."""
         blocker = sqlite3.connect(server.db_path, timeout=30, isolation_level=None)
         self.addCleanup(blocker.close)
         blocker.execute("BEGIN EXCLUSIVE")
-        try:
-            response = api.post(
-                "/api/v1/entities",
-                {"name": "Written while locked", "kind": "business_unit",
-                 "parent_id": organization.root_entity_id},
-                timeout=LOCKED_WRITE_TIMEOUT_SECONDS,
-            )
-            details = support.problem(response)
-            self.assertEqual(response.status, 503, response.describe())
-            self.assertEqual(details.get("status"), 503)
-            readiness = server.api().get("/readyz", timeout=LOCKED_WRITE_TIMEOUT_SECONDS)
-            self.assertEqual(readiness.status, 503, "/readyz while the database is locked")
-            self.assertEqual(server.api().get("/healthz").status, 200)
-        finally:
-            blocker.execute("ROLLBACK")
+        return blocker
 
-        self.assertEqual(self.entities(server, organization), before)
+    def test_locked_database_not_ready(self):
+        # Another connection holds the write lock, so custodyd cannot write (SQLITE_BUSY).
+        server, _ = self.start_server("locked-ready", with_organization=False)
+        blocker = self.lock_database(server)
+        readiness = server.api().get("/readyz", timeout=LOCKED_WRITE_TIMEOUT_SECONDS)
+        self.assertEqual(readiness.status, 503, readiness.describe())
+        self.assertEqual(readiness.json().get("status"), "unavailable")
+        self.assertIn("database", readiness.json().get("failed", []))
+        self.assertEqual(server.api().get("/healthz").status, 200)
+
+        blocker.execute("ROLLBACK")
         server.wait_ready(time.monotonic() + 30)
+
+    def test_locked_database_rejects_writes(self):
+        server, organization = self.start_server("locked-write")
+        api = server.api(organization.token)
+        before = self.entities(server, organization)
+
+        blocker = self.lock_database(server)
+        response = api.post(
+            "/api/v1/entities",
+            {"name": "Written while locked", "kind": "business_unit",
+             "parent_id": organization.root_entity_id},
+            timeout=LOCKED_WRITE_TIMEOUT_SECONDS,
+        )
+        blocker.execute("ROLLBACK")
+
+        self.assertEqual(response.status, 503, response.describe())
+        self.assertEqual(support.problem(response).get("status"), 503)
+        self.assertEqual(self.entities(server, organization), before)
 
     def test_read_only_database_fails_closed(self):
         # The database folder is mounted read-only (a bind mount in a private mount namespace
