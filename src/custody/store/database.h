@@ -198,7 +198,8 @@ struct Options {
   // Tables on which the application connections may not UPDATE or DELETE. Empty means the
   // Custody set (kCustodyImmutableTables in schema.h).
   std::vector<std::string> immutable_tables;
-  // Tables on which the application connections may not DELETE (but may UPDATE).
+  // Tables on which the application connections may not DELETE (but may UPDATE). Empty means
+  // the Custody set (kCustodyUndeletableTables in schema.h).
   std::vector<std::string> undeletable_tables;
   // Connections kept open for Read; Read waits when all are in use.
   int reader_connections = 4;
