@@ -525,5 +525,71 @@ TEST(CheckpointTest, KeyRotationOverlap) {
           .ok());
 }
 
+// The worked example of docs/audit-log-tree.md: five leaves "a" to "e", two proofs, and a
+// checkpoint signed with the seed 00 01 02 ... 1f. Update the page when this test changes.
+TEST(CheckpointTest, DocumentedExample) {
+  InMemoryTree tree;
+  for (const char* data : {"a", "b", "c", "d", "e"}) {
+    tree.Append(LeafHash(data));
+  }
+  Result<Hash> root3 = RootFromNodes(tree, 3);
+  Result<Hash> root5 = RootFromNodes(tree, 5);
+  ASSERT_TRUE(root3.ok());
+  ASSERT_TRUE(root5.ok());
+  EXPECT_EQ(crypto::HexEncode(*root3),
+            "36642e73c2540ab121e3a6bf9545b0a24982cd830eb13d3cd19de3ce6c021ec1");
+  EXPECT_EQ(crypto::HexEncode(*root5),
+            "fe14a5426fbd70c0fa73f52342afed0da0bd23c4838662ccf6b88a3070ead97b");
+
+  Result<std::vector<Hash>> inclusion = InclusionProof(tree, 2, 5);
+  ASSERT_TRUE(inclusion.ok());
+  std::vector<std::string> inclusion_hex;
+  for (const Hash& hash : *inclusion) {
+    inclusion_hex.push_back(crypto::HexEncode(hash));
+  }
+  EXPECT_EQ(inclusion_hex, (std::vector<std::string>{
+                               "d070dc5b8da9aea7dc0f5ad4c29d89965200059c9a0ceca3abd5da2492dcb71d",
+                               "b137985ff484fb600db93107c77b0365c80d78f5b429ded0fd97361d077999eb",
+                               "2824a7ccda2caa720c85c9fba1e8b5b735eecfdb03878e4f8dfe6c3625030bc4",
+                           }));
+
+  Result<std::vector<Hash>> consistency = ConsistencyProof(tree, 3, 5);
+  ASSERT_TRUE(consistency.ok());
+  std::vector<std::string> consistency_hex;
+  for (const Hash& hash : *consistency) {
+    consistency_hex.push_back(crypto::HexEncode(hash));
+  }
+  EXPECT_EQ(consistency_hex, (std::vector<std::string>{
+                                 "597fcb31282d34654c200d3418fca5705c648ebf326ec73d8ddef11841f876d8",
+                                 "d070dc5b8da9aea7dc0f5ad4c29d89965200059c9a0ceca3abd5da2492dcb71d",
+                                 "b137985ff484fb600db93107c77b0365c80d78f5b429ded0fd97361d077999eb",
+                                 "2824a7ccda2caa720c85c9fba1e8b5b735eecfdb03878e4f8dfe6c3625030bc4",
+                             }));
+
+  std::string seed;
+  for (int i = 0; i < 32; ++i) {
+    seed.push_back(static_cast<char>(i));
+  }
+  Result<crypto::Ed25519PrivateKey> key = crypto::Ed25519PrivateKey::FromSeed(Secret(seed));
+  ASSERT_TRUE(key.ok());
+  Result<NoteSigner> signer = NoteSigner::Create("custody.example.com/audit", *key);
+  ASSERT_TRUE(signer.ok());
+  EXPECT_EQ(signer->Verifier().VerifierKey(),
+            "custody.example.com/audit+fbdd21b5+AQOhB7/zzhC+HXDdGOdLwJln5NYwm6UNXx3chmQSVTG4");
+
+  const Checkpoint checkpoint{"custody.example.com/audit", 5, *root5, {}};
+  Result<std::string> note = SignCheckpoint(checkpoint, *signer);
+  ASSERT_TRUE(note.ok());
+  EXPECT_EQ(
+      *note,
+      "custody.example.com/audit\n"
+      "5\n"
+      "/hSlQm+9cMD6c/UjQq/tDaC9I8SDhmLM9riKMHDq2Xs=\n"
+      "\n"
+      "\xE2\x80\x94 custody.example.com/audit "
+      "+90htQ2JNkA1ecq2hE05IVjDild0megtv640NarY9I1fSiLt9h/ULUsgMEub9XOcrDRRtz2aLd4R09I957qPxhXKTwg="
+      "\n");
+}
+
 }  // namespace
 }  // namespace custody::audit

@@ -606,7 +606,8 @@ TEST(MerkleConformanceTest, TransparencyDevInclusion) {
         Result<std::vector<Hash>> expected = DecodeProof(c.at("proof"));
         Result<std::vector<Hash>> proof =
             InclusionProof(reference.tree, test_case.leaf_index, test_case.tree_size);
-        ASSERT_TRUE(expected.ok() && proof.ok()) << name;
+        ASSERT_TRUE(expected.ok()) << name;
+        ASSERT_TRUE(proof.ok()) << name;
         EXPECT_EQ(*proof, *expected) << name;
         ++generated;
       }
@@ -646,7 +647,8 @@ TEST(MerkleConformanceTest, TransparencyDevConsistency) {
         Result<std::vector<Hash>> expected = DecodeProof(c.at("proof"));
         Result<std::vector<Hash>> proof =
             ConsistencyProof(reference.tree, test_case.size1, test_case.size2);
-        ASSERT_TRUE(expected.ok() && proof.ok()) << name;
+        ASSERT_TRUE(expected.ok()) << name;
+        ASSERT_TRUE(proof.ok()) << name;
         EXPECT_EQ(*proof, *expected) << name;
         ++generated;
       }
@@ -718,7 +720,8 @@ TEST(MerkleConformanceTest, CctvTreeHeads) {
     const Hash leaf = LeafHash(heads[i].at("leaf_data").get<std::string>());
     Result<Hash> expected_leaf = DecodeHash(heads[i].at("leaf_hash"));
     Result<Hash> expected_root = DecodeHash(heads[i].at("root_hash"));
-    ASSERT_TRUE(expected_leaf.ok() && expected_root.ok());
+    ASSERT_TRUE(expected_leaf.ok());
+    ASSERT_TRUE(expected_root.ok());
     EXPECT_EQ(Hex(leaf), Hex(*expected_leaf)) << "leaf " << i;
     leaves.push_back(leaf);
     range.Append(leaf);
@@ -744,7 +747,8 @@ TEST(MerkleConformanceTest, CctvInclusion) {
         Result<std::vector<Hash>> expected = DecodeProof(c.at("inclusion_path"));
         Result<std::vector<Hash>> proof =
             InclusionProof(tree, test_case.leaf_index, test_case.tree_size);
-        ASSERT_TRUE(expected.ok() && proof.ok());
+        ASSERT_TRUE(expected.ok());
+        ASSERT_TRUE(proof.ok());
         EXPECT_EQ(*proof, *expected) << file << "[" << index << "]";
       }
       ++index;
@@ -776,7 +780,8 @@ TEST(MerkleConformanceTest, CctvConsistency) {
       if (valid) {
         Result<std::vector<Hash>> expected = DecodeProof(c.at("consistency_path"));
         Result<std::vector<Hash>> proof = ConsistencyProof(tree, test_case.size1, test_case.size2);
-        ASSERT_TRUE(expected.ok() && proof.ok());
+        ASSERT_TRUE(expected.ok());
+        ASSERT_TRUE(proof.ok());
         EXPECT_EQ(*proof, *expected) << file << "[" << index << "]";
       }
       ++index;
