@@ -23,6 +23,10 @@ uint64_t SplitPoint(uint64_t n) {
 // of every power of two up to its size, so it splits into one complete subtree per set bit
 // of end - begin, largest first.
 Result<Hash> RangeRoot(const NodeReader& reader, uint64_t begin, uint64_t end) {
+  if (end <= begin) {
+    return Internal("empty leaf range [" + std::to_string(begin) + ", " + std::to_string(end) +
+                    ") has no root");
+  }
   std::vector<Hash> nodes;
   const uint64_t width = end - begin;
   uint64_t position = begin;
