@@ -11,10 +11,15 @@ namespace {
 
 constexpr char kHexDigits[] = "0123456789ABCDEF";
 
-bool IsUnreserved(unsigned char c) {
-  return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' ||
-         c == '_' || c == '.' || c == '~';
-}
+// 1 for the unreserved characters A-Z a-z 0-9 - _ . ~, which UriEncode leaves as they are.
+constexpr std::array<bool, 256> kUnreserved = [] {
+  std::array<bool, 256> table{};
+  for (int c = 0; c < 256; ++c) {
+    table[c] = (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
+               c == '-' || c == '_' || c == '.' || c == '~';
+  }
+  return table;
+}();
 
 int HexValue(char c) {
   if (c >= '0' && c <= '9') {
@@ -34,17 +39,23 @@ int HexValue(char c) {
 std::string PercentDecode(std::string_view text) {
   std::string out;
   out.reserve(text.size());
-  for (size_t i = 0; i < text.size(); ++i) {
-    if (text[i] == '%' && i + 2 < text.size()) {
-      const int high = HexValue(text[i + 1]);
-      const int low = HexValue(text[i + 2]);
-      if (high >= 0 && low >= 0) {
-        out += static_cast<char>(high * 16 + low);
-        i += 2;
-        continue;
-      }
+  size_t start = 0;
+  while (start < text.size()) {
+    const size_t percent = text.find('%', start);
+    if (percent == std::string_view::npos) {
+      out.append(text.substr(start));
+      break;
     }
-    out += text[i];
+    out.append(text.substr(start, percent - start));
+    const int high = percent + 2 < text.size() ? HexValue(text[percent + 1]) : -1;
+    const int low = percent + 2 < text.size() ? HexValue(text[percent + 2]) : -1;
+    if (high >= 0 && low >= 0) {
+      out += static_cast<char>(high * 16 + low);
+      start = percent + 3;
+    } else {
+      out += '%';
+      start = percent + 1;
+    }
   }
   return out;
 }
@@ -112,7 +123,12 @@ std::string ToLower(std::string_view text) {
 }
 
 bool HasLineBreakOrNul(std::string_view text) {
-  return text.find_first_of(std::string_view("\r\n\0", 3)) != std::string_view::npos;
+  for (char c : text) {
+    if (c == '\r' || c == '\n' || c == '\0') {
+      return true;
+    }
+  }
+  return false;
 }
 
 std::string_view AsView(const crypto::Sha256Digest& digest) {
@@ -166,17 +182,19 @@ SigningConfig SigningConfig::ForService(std::string region, std::string service)
 
 std::string UriEncode(std::string_view bytes, bool encode_slash) {
   std::string out;
-  out.reserve(bytes.size() + bytes.size() / 2);
-  for (char c : bytes) {
-    const auto byte = static_cast<unsigned char>(c);
-    if (IsUnreserved(byte) || (byte == '/' && !encode_slash)) {
-      out += c;
+  out.reserve(bytes.size() + 16);
+  size_t run_start = 0;
+  for (size_t i = 0; i < bytes.size(); ++i) {
+    const auto byte = static_cast<unsigned char>(bytes[i]);
+    if (kUnreserved[byte] || (byte == '/' && !encode_slash)) {
       continue;
     }
-    out += '%';
-    out += kHexDigits[byte >> 4];
-    out += kHexDigits[byte & 0x0f];
+    out.append(bytes.data() + run_start, i - run_start);
+    const char escape[3] = {'%', kHexDigits[byte >> 4], kHexDigits[byte & 0x0f]};
+    out.append(escape, 3);
+    run_start = i + 1;
   }
+  out.append(bytes.data() + run_start, bytes.size() - run_start);
   return out;
 }
 
@@ -303,21 +321,25 @@ crypto::Sha256Digest SigningKey(const Secret& secret_access_key, std::string_vie
   return signing_key;
 }
 
-Result<Signature> ComputeSignature(const RequestToSign& request, const SigningConfig& config,
-                                   const Credentials& credentials, SystemTime time) {
-  CUSTODY_RETURN_IF_ERROR(CheckCredentials(credentials));
-  CUSTODY_ASSIGN_OR_RETURN(CanonicalHeaders headers, CanonicalizeHeaders(request.headers));
+namespace {
 
+// Signs `request`, whose headers are already canonicalized into `headers`.
+Signature SignCanonical(const RequestToSign& request, CanonicalHeaders headers,
+                        const SigningConfig& config, const Credentials& credentials,
+                        std::string_view amz_date) {
   Signature out;
   out.signed_headers = std::move(headers.signed_headers);
 
-  out.canonical_request.reserve(256 + request.path.size() + request.query.size() +
-                                headers.block.size());
+  const std::string canonical_uri = CanonicalUri(request.path, config);
+  const std::string canonical_query = CanonicalQuery(request.query);
+  out.canonical_request.reserve(request.method.size() + canonical_uri.size() +
+                                canonical_query.size() + headers.block.size() +
+                                out.signed_headers.size() + request.payload_hash.size() + 8);
   out.canonical_request += request.method;
   out.canonical_request += '\n';
-  out.canonical_request += CanonicalUri(request.path, config);
+  out.canonical_request += canonical_uri;
   out.canonical_request += '\n';
-  out.canonical_request += CanonicalQuery(request.query);
+  out.canonical_request += canonical_query;
   out.canonical_request += '\n';
   out.canonical_request += headers.block;
   out.canonical_request += '\n';
@@ -325,8 +347,7 @@ Result<Signature> ComputeSignature(const RequestToSign& request, const SigningCo
   out.canonical_request += '\n';
   out.canonical_request += request.payload_hash;
 
-  const std::string amz_date = FormatAmzDate(time);
-  const std::string_view date = std::string_view(amz_date).substr(0, 8);
+  const std::string_view date = amz_date.substr(0, 8);
   out.credential_scope = CredentialScope(date, config);
 
   out.string_to_sign += kAlgorithm;
@@ -341,6 +362,15 @@ Result<Signature> ComputeSignature(const RequestToSign& request, const SigningCo
       SigningKey(credentials.secret_access_key, date, config.region, config.service);
   out.signature = crypto::HexEncode(crypto::HmacSha256(AsView(key), out.string_to_sign));
   return out;
+}
+
+}  // namespace
+
+Result<Signature> ComputeSignature(const RequestToSign& request, const SigningConfig& config,
+                                   const Credentials& credentials, SystemTime time) {
+  CUSTODY_RETURN_IF_ERROR(CheckCredentials(credentials));
+  CUSTODY_ASSIGN_OR_RETURN(CanonicalHeaders headers, CanonicalizeHeaders(request.headers));
+  return SignCanonical(request, std::move(headers), config, credentials, FormatAmzDate(time));
 }
 
 Result<HeaderSignature> SignWithHeaders(RequestToSign* request, const SigningConfig& config,
@@ -393,8 +423,7 @@ Result<Signature> SignWithQuery(RequestToSign* request, const SigningConfig& con
                          credentials.session_token.Reveal());
   }
 
-  CUSTODY_ASSIGN_OR_RETURN(Signature signature,
-                           ComputeSignature(*request, config, credentials, time));
+  Signature signature = SignCanonical(*request, std::move(headers), config, credentials, amz_date);
 
   if (!credentials.session_token.empty() && !options.sign_session_token) {
     AppendQueryParameter(&request->query, "X-Amz-Security-Token",
