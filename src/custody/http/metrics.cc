@@ -36,6 +36,12 @@ std::string Metrics::RenderPrometheus() const {
   text += "# HELP custody_http_open_connections Client connections currently open.\n";
   text += "# TYPE custody_http_open_connections gauge\n";
   text += "custody_http_open_connections " + std::to_string(open_connections()) + "\n";
+  text +=
+      "# HELP custody_http_rejected_connections_total Connections closed at accept because "
+      "the server had its maximum number open.\n";
+  text += "# TYPE custody_http_rejected_connections_total counter\n";
+  text +=
+      "custody_http_rejected_connections_total " + std::to_string(rejected_connections()) + "\n";
   return text;
 }
 

@@ -21,6 +21,8 @@ class Metrics {
 
   void ConnectionClosed() { open_connections_.fetch_sub(1); }
 
+  void ConnectionRejected() { rejected_connections_.fetch_add(1); }
+
   uint64_t requests(int status_class) const;  // status_class 1 to 5
 
   uint64_t request_body_bytes() const { return request_body_bytes_.load(); }
@@ -28,6 +30,8 @@ class Metrics {
   uint64_t response_body_bytes() const { return response_body_bytes_.load(); }
 
   int64_t open_connections() const { return open_connections_.load(); }
+
+  uint64_t rejected_connections() const { return rejected_connections_.load(); }
 
   // Returns the counters in the Prometheus text exposition format (version 0.0.4).
   std::string RenderPrometheus() const;
@@ -37,6 +41,7 @@ class Metrics {
   std::atomic<uint64_t> request_body_bytes_{0};
   std::atomic<uint64_t> response_body_bytes_{0};
   std::atomic<int64_t> open_connections_{0};
+  std::atomic<uint64_t> rejected_connections_{0};
 };
 
 }  // namespace custody::http

@@ -138,6 +138,7 @@ class Server::Impl {
   asio::awaitable<bool> WriteResponse(Connection& connection, Exchange& exchange);
   asio::awaitable<bool> WriteContinue(Connection& connection);
   asio::awaitable<uint64_t> DiscardUnreadBytes(Connection& connection, beast::flat_buffer& buffer);
+  bool HasRoomForConnection();
   void LogExchange(const Connection& connection, const Exchange& exchange);
   void Unregister(uint64_t id);
 
@@ -151,6 +152,7 @@ class Server::Impl {
   std::vector<std::thread> io_threads_;
   tcp::endpoint bound_;
   std::atomic<bool> stopping_{false};
+  bool rejecting_ = false;  // only touched by AcceptLoop
 
   std::mutex stop_mutex_;  // serializes Start and Stop
   bool started_ = false;
@@ -285,8 +287,26 @@ asio::awaitable<void> Server::Impl::AcceptLoop() {
       co_await pause.async_wait(pause_token);
       continue;
     }
-    StartConnection(tcp::socket(std::move(accepted)));
+    tcp::socket socket(std::move(accepted));
+    if (!HasRoomForConnection()) {
+      // Logged once per run of rejections; the metric counts each one.
+      metrics_.ConnectionRejected();
+      if (!rejecting_) {
+        log::Warn("connection limit reached, closing new connections",
+                  {{"max_connections", options_.max_connections}});
+        rejecting_ = true;
+      }
+      socket.close(error);
+      continue;
+    }
+    rejecting_ = false;
+    StartConnection(std::move(socket));
   }
+}
+
+bool Server::Impl::HasRoomForConnection() {
+  std::lock_guard lock(mutex_);
+  return connections_.size() < options_.max_connections;
 }
 
 void Server::Impl::StartConnection(tcp::socket socket) {

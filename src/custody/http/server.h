@@ -25,6 +25,10 @@ struct ServerOptions {
   // any of the body is read; a chunked body is rejected when the running total passes the limit.
   uint64_t max_body_bytes = 65536;
   size_t max_header_bytes = 16384;  // request line and header fields together
+  // Connections beyond this many are closed as soon as they are accepted, so that slow
+  // clients cannot use up every file descriptor. The default stays below the usual Linux soft
+  // limit of 1024 open files, leaving descriptors for the database and outbound calls.
+  size_t max_connections = 900;
 
   // Deadline for a whole request header, from accept or from its first byte on a reused
   // connection. It defeats clients that send a header slowly ("slowloris").

@@ -11,6 +11,7 @@
 #include <atomic>
 #include <chrono>
 #include <map>
+#include <sstream>
 #include <stdexcept>
 #include <string>
 #include <thread>
@@ -18,6 +19,7 @@
 
 #include <gtest/gtest.h>
 
+#include "custody/common/log.h"
 #include "custody/http/message.h"
 #include "custody/http/metrics.h"
 #include "custody/http/router.h"
@@ -79,8 +81,9 @@ class Client {
     return true;
   }
 
-  // Reads one response framed by Content-Length. `complete` is false on timeout or close.
-  ParsedResponse Read() {
+  // Reads one response framed by Content-Length, or only its header when `has_body` is false
+  // (the response to HEAD). `complete` is false on timeout or close.
+  ParsedResponse Read(bool has_body = true) {
     ParsedResponse response;
     size_t header_end = std::string::npos;
     while ((header_end = pending_.find("\r\n\r\n")) == std::string::npos) {
@@ -109,7 +112,7 @@ class Client {
       response.complete = true;
       return response;
     }
-    const size_t length = response.headers.count("content-length") != 0
+    const size_t length = has_body && response.headers.count("content-length") != 0
                               ? std::stoul(response.headers["content-length"])
                               : 0;
     while (pending_.size() < length) {
@@ -559,6 +562,113 @@ TEST_F(ServerTest, InvalidAddressReported) {
   Server server(options_, router_, metrics_);
   const Status status = server.Start();
   EXPECT_EQ(status.code(), ErrorCode::kInvalidArgument);
+}
+
+}  // namespace
+}  // namespace custody::http
+
+namespace custody::http {
+namespace {
+
+TEST_F(ServerTest, ConnectionLimitClosesExtraConnections) {
+  options_.max_connections = 2;
+  StartServer();
+  auto first = std::make_unique<Client>(server_->port());
+  Client second(server_->port());
+  ASSERT_TRUE(first->Send(Get("/hello")));
+  ASSERT_EQ(first->Read().status, 200);
+  ASSERT_TRUE(second.Send(Get("/hello")));
+  ASSERT_EQ(second.Read().status, 200);
+
+  Client third(server_->port());
+  EXPECT_TRUE(third.WaitForClose(milliseconds(2000)));
+  EXPECT_EQ(metrics_.rejected_connections(), 1u);
+
+  // Once a connection closes, there is room again.
+  first.reset();
+  bool served = false;
+  const auto deadline = steady_clock::now() + milliseconds(3000);
+  while (!served && steady_clock::now() < deadline) {
+    Client fourth(server_->port());
+    served = fourth.Send(Get("/hello")) && fourth.Read().status == 200;
+    if (!served) {
+      std::this_thread::sleep_for(milliseconds(50));
+    }
+  }
+  EXPECT_TRUE(served);
+}
+
+TEST_F(ServerTest, IdleKeepAliveConnectionCloses) {
+  options_.idle_timeout = milliseconds(300);
+  StartServer();
+  Client client(server_->port());
+  ASSERT_TRUE(client.Send(Get("/hello")));
+  ASSERT_EQ(client.Read().status, 200);
+  const auto start = steady_clock::now();
+  EXPECT_TRUE(client.WaitForClose(milliseconds(3000)));
+  EXPECT_LT(steady_clock::now() - start, milliseconds(2000));
+}
+
+TEST_F(ServerTest, Http10ClosesAfterResponse) {
+  StartServer();
+  Client client(server_->port());
+  ASSERT_TRUE(client.Send("GET /hello HTTP/1.0\r\n\r\n"));
+  ParsedResponse response = client.Read();
+  ASSERT_TRUE(response.complete);
+  EXPECT_EQ(response.status, 200);
+  EXPECT_TRUE(client.WaitForClose(milliseconds(2000)));
+}
+
+TEST_F(ServerTest, HeadResponseHasNoBody) {
+  StartServer();
+  Client client(server_->port());
+  ASSERT_TRUE(client.Send("HEAD /hello HTTP/1.1\r\nHost: t\r\n\r\n"));
+  ParsedResponse head = client.Read(/*has_body=*/false);
+  ASSERT_TRUE(head.complete);
+  EXPECT_EQ(head.status, 405);
+  EXPECT_NE(head.headers["content-length"], "0");
+  // The next response starts right after the header, so no body bytes were sent.
+  ASSERT_TRUE(client.Send(Get("/hello")));
+  ParsedResponse next = client.Read();
+  ASSERT_TRUE(next.complete);
+  EXPECT_EQ(next.status, 200);
+  EXPECT_EQ(next.body, "hi");
+}
+
+TEST_F(ServerTest, ConflictingContentLengthsRejected) {
+  StartServer();
+  Client client(server_->port());
+  ASSERT_TRUE(
+      client.Send("POST /echo HTTP/1.1\r\nHost: t\r\nContent-Length: 5\r\nContent-Length: 6\r\n\r\n"
+                  "hello!"));
+  ParsedResponse response = client.Read();
+  ASSERT_TRUE(response.complete);
+  EXPECT_EQ(response.status, 400);
+}
+
+TEST_F(ServerTest, LogsOmitQueryCredentialsAndBodies) {
+  std::ostringstream captured;
+  log::Init(log::Level::kTrace, &captured);
+  StartServer();
+  {
+    Client client(server_->port());
+    ASSERT_TRUE(
+        client.Send("POST /echo?X-Amz-Signature=query-secret HTTP/1.1\r\nHost: t\r\n"
+                    "Authorization: Bearer cst_token-secret\r\nCookie: session=cookie-secret\r\n"
+                    "Content-Length: 11\r\n\r\nbody-secret"));
+    ParsedResponse response = client.Read();
+    ASSERT_TRUE(response.complete);
+    EXPECT_EQ(response.body, "body-secret");
+  }
+  server_->Stop();
+  log::Init(log::Level::kInfo);
+
+  const std::string text = captured.str();
+  EXPECT_NE(text.find(R"("path":"/echo")"), std::string::npos) << text;
+  for (const std::string secret :
+       {"query-secret", "X-Amz-Signature", "token-secret", "cookie-secret", "body-secret"}) {
+    EXPECT_EQ(text.find(secret), std::string::npos) << secret << " leaked into:\n" << text;
+  }
 }
 
 }  // namespace
