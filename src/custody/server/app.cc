@@ -19,14 +19,17 @@ http::ServerOptions MakeServerOptions(const Config& config) {
   return options;
 }
 
-App::App(Config config) : config_(std::move(config)) {}
+App::App(Config config, const Clock& clock) : config_(std::move(config)), clock_(clock) {}
 
 App::~App() {
   Stop();
 }
 
 Status App::Start() {
-  services_ = std::make_unique<Services>(Services{config_, metrics_, readiness_});
+  if (services_ != nullptr) {
+    return FailedPrecondition("app already started");
+  }
+  services_ = std::make_unique<Services>(Services{config_, clock_, metrics_, readiness_});
   RegisterOperationsRoutes(router_, metrics_, readiness_);
   RegisterRoutes(router_, *services_);
   server_ = std::make_unique<http::Server>(MakeServerOptions(config_), router_, metrics_);

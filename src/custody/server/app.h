@@ -10,6 +10,7 @@
 #include <memory>
 #include <string>
 
+#include "custody/common/clock.h"
 #include "custody/common/status.h"
 #include "custody/http/metrics.h"
 #include "custody/http/router.h"
@@ -22,6 +23,7 @@ namespace custody::server {
 // What route handlers share, built once at start and alive until the server has stopped.
 struct Services {
   const Config& config;
+  const Clock& clock;  // for every expiry check; tests pass a FixedClock
   http::Metrics& metrics;
   ReadinessChecks& readiness;
   // TODO: the api wiring adds the store, audit log, authz, identity and AWS clients here.
@@ -35,7 +37,7 @@ http::ServerOptions MakeServerOptions(const Config& config);
 
 class App {
  public:
-  explicit App(Config config);
+  explicit App(Config config, const Clock& clock = SystemClock::Instance());
   ~App();
 
   App(const App&) = delete;
@@ -54,6 +56,7 @@ class App {
 
  private:
   Config config_;
+  const Clock& clock_;
   http::Metrics metrics_;
   ReadinessChecks readiness_;
   http::Router router_;
