@@ -208,9 +208,6 @@ class Api:
         self.token = token
         self.host = host
 
-    def with_token(self, token: str | None) -> "Api":
-        return Api(self.port, token, self.host)
-
     def request(
         self,
         method: str,
