@@ -180,7 +180,7 @@ Demo entity: $entity_id (Demo audit engagement)
 
 Next, in this shell:
 
-  export CUSTODY_TOKEN=$admin_token
+  export CUSTODY_SERVER=$server_url CUSTODY_TOKEN=$admin_token
   $cli upload FILE --entity $entity_id
   $cli ls --entity $entity_id
   $cli download EVIDENCE_ID --output FILE

@@ -1,7 +1,7 @@
 """Runs the `custody` CLI against a test server.
 
-The CLI reads the server URL from $XDG_CONFIG_HOME/custody/config.toml (`server_url`) and the
-API token from CUSTODY_TOKEN. Commands used here:
+The CLI reads the server URL from $XDG_CONFIG_HOME/custody/config.toml (`server`) and the API
+token from CUSTODY_TOKEN. Commands used here:
   custody upload FILE --entity ENTITY_ID [--evidence EVIDENCE_ID]
   custody ls --entity ENTITY_ID
   custody download EVIDENCE_ID --output FILE
@@ -18,15 +18,20 @@ class Cli:
         self.binary = binary
         self.token = token
         self.config_home = os.path.join(directory, "xdg-config")
+        # The CLI keeps records of interrupted uploads there; the test's home stays clean.
+        self.state_home = os.path.join(directory, "xdg-state")
         os.makedirs(os.path.join(self.config_home, "custody"), exist_ok=True)
         with open(os.path.join(self.config_home, "custody", "config.toml"), "w",
                   encoding="utf-8") as config:
-            config.write(f'server_url = "{server_url}"\n')
+            config.write(f'server = "{server_url}"\n')
 
     def run(self, *arguments: str, timeout: float = 300.0) -> subprocess.CompletedProcess:
         env = dict(os.environ)
         env["XDG_CONFIG_HOME"] = self.config_home
+        env["XDG_STATE_HOME"] = self.state_home
         env["CUSTODY_TOKEN"] = self.token
+        # The config file is the source under test, so the variable must not override it.
+        env.pop("CUSTODY_SERVER", None)
         return subprocess.run(
             [self.binary, *arguments],
             capture_output=True,
