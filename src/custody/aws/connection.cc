@@ -114,7 +114,8 @@ Status FieldError(std::string message, std::string field) {
 
 Status ValidateRoleArn(std::string_view arn, bool custom_endpoint) {
   constexpr std::string_view kField = "/role_arn";
-  const std::string_view kShape = "expected arn:aws:iam::ACCOUNT_ID:role/NAME";
+  constexpr std::string_view kShape = "expected arn:aws:iam::ACCOUNT_ID:role/NAME";
+
   if (arn.size() > 2048) {
     return FieldError("role ARN is longer than 2048 characters", std::string(kField));
   }
@@ -123,6 +124,7 @@ Status ValidateRoleArn(std::string_view arn, bool custom_endpoint) {
       !parts[3].empty() || !StartsWith(parts[5], "role/")) {
     return FieldError("invalid role ARN: " + std::string(kShape), std::string(kField));
   }
+
   const std::string_view account = parts[4];
   // Ceph RGW's role ARNs have an empty account or a tenant name in its place.
   const bool account_ok = IsAccountId(account) ||
@@ -132,6 +134,7 @@ Status ValidateRoleArn(std::string_view arn, bool custom_endpoint) {
   if (!account_ok) {
     return FieldError("invalid account id in role ARN: expected 12 digits", std::string(kField));
   }
+
   const std::vector<std::string_view> segments = Split(parts[5].substr(5), '/');
   for (std::string_view segment : segments) {
     if (segment.empty() || !AllOf(segment, IsIamNameChar)) {

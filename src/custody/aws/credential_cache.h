@@ -1,6 +1,6 @@
 // Temporary credentials per (organization, acting user), cached until shortly before they
-// expire. Concurrent callers for the same pair share one AssumeRole call; a failed call is not
-// cached, and its error goes to every caller that waited for it.
+// expire. Concurrent callers for the same pair share one AssumeRole call. A failed call is not
+// cached, and every caller that waited for it receives its error.
 #pragma once
 
 #include <chrono>

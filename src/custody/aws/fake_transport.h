@@ -1,4 +1,4 @@
-// Test double for HttpTransport: records every request and answers from a handler.
+// Test double for HttpTransport. It records every request and returns what a handler builds.
 #pragma once
 
 #include <atomic>

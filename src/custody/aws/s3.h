@@ -1,5 +1,5 @@
-// Signed S3 calls that Custody makes itself: HEAD to confirm an upload (metadata only; the
-// server never reads evidence bytes), and bucket setup and PutObject for tests and the audit
+// Signed S3 calls that Custody makes itself. HEAD confirms an upload from metadata alone, so
+// the server never reads evidence bytes. Bucket setup and PutObject serve tests and the audit
 // log's WORM export.
 #pragma once
 

@@ -27,8 +27,8 @@ void AppendFormField(std::string* form, std::string_view name, std::string_view 
   *form += sigv4::UriEncode(value, true);
 }
 
-Status Malformed(std::string_view what) {
-  return UpstreamFailed("malformed AssumeRole response: " + std::string(what));
+Status Malformed(std::string_view problem) {
+  return UpstreamFailed("malformed AssumeRole response: " + std::string(problem));
 }
 
 // The decoded text of a leaf element that must be present.
@@ -185,7 +185,7 @@ Result<Credentials> StsClient::AssumeRole(const AssumeRoleParams& params) {
     return StsErrorStatus(response->status, response->body).WithContext("role " + params.role_arn);
   }
   Result<Credentials> credentials = ParseAssumeRoleResponse(response->body);
-  // The body holds the temporary secret key in clear text.
+  // The body contains the temporary secret key in clear text.
   std::fill(response->body.begin(), response->body.end(), '\0');
   return credentials;
 }
