@@ -2,7 +2,7 @@
 // it declares nlohmann::json (forward only), and each .cc that uses the values includes
 // <nlohmann/json.hpp> itself.
 //
-// A handler reads a body like this:
+// A handler wrapped with ToHandler (problem.h) reads a body like this:
 //
 //   CUSTODY_ASSIGN_OR_RETURN(nlohmann::json body, http::ParseJsonObjectBody(request));
 //   http::JsonObjectReader reader(body);

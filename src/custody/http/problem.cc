@@ -31,6 +31,16 @@ Response ProblemResponse(const Status& status) {
       ProblemBody(info.http_status, info.type, info.title, effective.message(), effective.field()));
 }
 
+Handler ToHandler(FallibleHandler handler) {
+  return [handler = std::move(handler)](Request& request) {
+    Result<Response> result = handler(request);
+    if (!result.ok()) {
+      return ProblemResponse(result.status());
+    }
+    return std::move(result).value();
+  };
+}
+
 Response NotFoundResponse() {
   return ProblemResponse(NotFound("resource not found"));
 }

@@ -1,6 +1,8 @@
 // RFC 9457 problem details: the body of every error response.
 #pragma once
 
+#include <functional>
+#include <string>
 #include <string_view>
 
 #include "custody/common/status.h"
@@ -25,5 +27,18 @@ Response NotFoundResponse();
 
 // 405 for a path whose routes do not accept `method`. The caller adds the Allow header.
 Response MethodNotAllowedResponse(std::string_view method);
+
+// A handler that reports failure as a Status, so its body can use CUSTODY_ASSIGN_OR_RETURN and
+// CUSTODY_RETURN_IF_ERROR.
+using FallibleHandler = std::function<Result<Response>(Request&)>;
+
+// Adapts a FallibleHandler for Router::Add: an error Status becomes its ProblemResponse.
+//
+//   router.Add("GET", "/api/v1/evidence/{evidence_id}",
+//              http::ToHandler([&](http::Request& request) -> Result<http::Response> {
+//                CUSTODY_ASSIGN_OR_RETURN(Evidence item, service.Get(request.PathParam(...)));
+//                return http::JsonResponse(200, ToJson(item));
+//              }));
+Handler ToHandler(FallibleHandler handler);
 
 }  // namespace custody::http

@@ -64,5 +64,24 @@ TEST(Problem, NotFoundResponsesAreIdentical) {
   EXPECT_EQ(first.headers.size(), second.headers.size());
 }
 
+TEST(ToHandler, ErrorBecomesProblem) {
+  const Handler handler = ToHandler([](Request& request) -> Result<Response> {
+    if (request.body.empty()) {
+      return InvalidArgument("/title is required", "/title");
+    }
+    return TextResponse(201, "text/plain", request.body);
+  });
+  Request empty;
+  const Response failed = handler(empty);
+  EXPECT_EQ(failed.status, 400);
+  EXPECT_NE(failed.body.find(R"("field":"/title")"), std::string::npos);
+
+  Request full;
+  full.body = "ok";
+  const Response created = handler(full);
+  EXPECT_EQ(created.status, 201);
+  EXPECT_EQ(created.body, "ok");
+}
+
 }  // namespace
 }  // namespace custody::http

@@ -135,6 +135,8 @@ class Server::Impl {
   asio::awaitable<ReadOutcome> ReadBody(Connection& connection, beast::flat_buffer& buffer,
                                         Parser& parser, uint64_t* body_bytes);
   asio::awaitable<Response> RunHandler(Request& request, const std::vector<std::string>& segments);
+  asio::awaitable<Status> ReportRejection(const Request& request, const Status& rejection);
+  Status CallRejectionHook(const Request& request, const Status& rejection) noexcept;
   asio::awaitable<bool> WriteResponse(Connection& connection, Exchange& exchange);
   asio::awaitable<bool> WriteContinue(Connection& connection);
   asio::awaitable<uint64_t> DiscardUnreadBytes(Connection& connection, beast::flat_buffer& buffer);
@@ -416,11 +418,15 @@ asio::awaitable<bool> Server::Impl::ServeRequest(Connection& connection, beast::
     exchange.segments = std::move(target->segments);
   }
 
+  // The status of a rejection by the server itself, reported to options_.on_rejected.
+  std::optional<Status> rejection;
+  const Status too_large(ErrorCode::kPayloadTooLarge, "request body is larger than the limit of " +
+                                                          std::to_string(options_.max_body_bytes) +
+                                                          " bytes");
   const boost::optional<std::uint64_t> declared_length = parser.content_length();
   if (declared_length.has_value() && *declared_length > options_.max_body_bytes) {
-    exchange.response = ProblemResponse(Status(
-        ErrorCode::kPayloadTooLarge, "request body is larger than the limit of " +
-                                         std::to_string(options_.max_body_bytes) + " bytes"));
+    rejection = too_large;
+    exchange.response = ProblemResponse(too_large);
     exchange.close_after = true;
     exchange.linger = true;
   } else if (!parser.is_done()) {
@@ -444,13 +450,13 @@ asio::awaitable<bool> Server::Impl::ServeRequest(Connection& connection, beast::
       co_return false;
     }
     if (body == ReadOutcome::kTooLarge) {
-      exchange.response = ProblemResponse(Status(
-          ErrorCode::kPayloadTooLarge, "request body is larger than the limit of " +
-                                           std::to_string(options_.max_body_bytes) + " bytes"));
+      rejection = too_large;
+      exchange.response = ProblemResponse(too_large);
       exchange.close_after = true;
       exchange.linger = true;
     } else if (body == ReadOutcome::kMalformed) {
-      exchange.response = ProblemResponse(InvalidArgument("malformed HTTP request body"));
+      rejection = InvalidArgument("malformed HTTP request body");
+      exchange.response = ProblemResponse(*rejection);
       exchange.close_after = true;
       exchange.linger = true;
     }
@@ -458,10 +464,17 @@ asio::awaitable<bool> Server::Impl::ServeRequest(Connection& connection, beast::
 
   const bool rejected = exchange.close_after;
   if (!rejected && !target.ok()) {
+    rejection = target.status();
     exchange.response = ProblemResponse(target.status());
   } else if (!rejected) {
     exchange.request.body = std::move(parser.get().body());
     exchange.response = co_await RunHandler(exchange.request, exchange.segments);
+  }
+  if (rejection.has_value() && options_.on_rejected) {
+    const Status reported = co_await ReportRejection(exchange.request, *rejection);
+    if (!reported.ok()) {
+      exchange.response = ProblemResponse(reported);
+    }
   }
   if (!parser.get().keep_alive() || stopping_) {
     exchange.close_after = true;
@@ -586,6 +599,40 @@ asio::awaitable<Response> Server::Impl::RunHandler(Request& request,
   Response response = co_await asio::async_initiate<const asio::use_awaitable_t<>&, void(Response)>(
       initiation, asio::use_awaitable);
   co_return response;
+}
+
+Status Server::Impl::CallRejectionHook(const Request& request, const Status& rejection) noexcept {
+  try {
+    return options_.on_rejected(request, rejection);
+  } catch (const std::exception& exception) {
+    log::Error("rejection hook threw an exception",
+               {{"request_id", request.request_id}, {"error", exception.what()}});
+  } catch (...) {
+    log::Error("rejection hook threw an exception", {{"request_id", request.request_id}});
+  }
+  return Internal("the rejected request could not be reported");
+}
+
+asio::awaitable<Status> Server::Impl::ReportRejection(const Request& request,
+                                                      const Status& rejection) {
+  // Runs the hook on the worker pool, because it may block, then resumes on the connection's
+  // strand, as RunHandler does.
+  auto initiation = [this, &request, &rejection](auto completion) {
+    auto resume_executor = asio::prefer(asio::get_associated_executor(completion),
+                                        asio::execution::outstanding_work.tracked);
+    auto task = [this, &request, &rejection, completion = std::move(completion),
+                 resume_executor]() mutable {
+      Status reported = CallRejectionHook(request, rejection);
+      auto resume = [completion = std::move(completion), reported = std::move(reported)]() mutable {
+        completion(std::move(reported));
+      };
+      asio::post(resume_executor, std::move(resume));
+    };
+    asio::post(*pool_, std::move(task));
+  };
+  Status reported = co_await asio::async_initiate<const asio::use_awaitable_t<>&, void(Status)>(
+      initiation, asio::use_awaitable);
+  co_return reported;
 }
 
 asio::awaitable<bool> Server::Impl::WriteContinue(Connection& connection) {

@@ -7,10 +7,12 @@
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <string>
 
 #include "custody/common/status.h"
+#include "custody/http/message.h"
 #include "custody/http/metrics.h"
 #include "custody/http/router.h"
 
@@ -47,6 +49,13 @@ struct ServerOptions {
   std::chrono::milliseconds linger_timeout{1000};
   // How long Stop waits for requests in flight before closing their connections.
   std::chrono::milliseconds shutdown_timeout{10000};
+
+  // Called on a worker thread for each request that the server rejects itself before any route
+  // handler runs (a body over the limit, a malformed body or request target), with the request
+  // (headers, method and request id; no body) and the status of the rejection. The response is
+  // sent after the call returns. A non-OK result replaces the rejection's response with its own
+  // problem: the audit wiring returns kUnavailable when it cannot record the rejection.
+  std::function<Status(const Request& request, const Status& rejection)> on_rejected;
 };
 
 class Server {
