@@ -1,0 +1,58 @@
+// Evidence items: what an organization keeps evidence about ("Q3 access review"), each owned by
+// one entity, whose roles decide who may see and change it. Every function filters on the
+// organization, so another organization's ids read as absent.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "custody/common/clock.h"
+#include "custody/common/status.h"
+#include "custody/store/database.h"
+
+namespace custody::evidence {
+
+struct EvidenceItem {
+  std::string id;  // "evd_..."
+  std::string organization_id;
+  std::string entity_id;
+  std::string title;
+  std::string description;  // "" when none was given
+  SystemTime created_at;
+  std::string created_by;  // user id
+  int64_t seq = 0;         // paging order
+};
+
+inline constexpr int kMaxPageSize = 200;
+
+// Inserts an item. Fails with kInvalidArgument ("/title", "/description") for a title that is
+// not one line of 1 to kMaxTitleBytes or a description over kMaxDescriptionBytes. The caller
+// authorizes kCreateEvidence on the entity first, which also proves the entity exists.
+Result<EvidenceItem> InsertEvidenceItem(store::Transaction& tx, const Clock& clock,
+                                        std::string_view organization_id,
+                                        std::string_view entity_id, std::string_view title,
+                                        std::string_view description, std::string_view created_by);
+
+// Returns the item, or authz::NotFoundError() when it is not an item of the organization.
+Result<EvidenceItem> GetEvidenceItem(store::Transaction& tx, std::string_view organization_id,
+                                     std::string_view evidence_id);
+
+struct EvidenceItemPage {
+  std::vector<EvidenceItem> items;  // newest first
+  // Pass as `after` to read the next page; empty on the last page.
+  std::optional<int64_t> next_after;
+};
+
+// Returns up to `limit` (1 to kMaxPageSize) items of the entity, newest first, starting after
+// the cursor `after`.
+Result<EvidenceItemPage> ListEvidenceItems(store::Transaction& tx, std::string_view organization_id,
+                                           std::string_view entity_id, std::optional<int64_t> after,
+                                           int limit);
+
+// kInvalidArgument with field "limit" unless 1 <= limit <= kMaxPageSize.
+Status CheckPageLimit(int limit);
+
+}  // namespace custody::evidence

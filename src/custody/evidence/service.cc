@@ -1,0 +1,418 @@
+#include "custody/evidence/service.h"
+
+#include <utility>
+
+#include "custody/audit/record.h"
+#include "custody/authz/authorize.h"
+#include "custody/common/log.h"
+#include "custody/evidence/aws_connections.h"
+#include "custody/evidence/upload_check.h"
+
+namespace custody::evidence {
+namespace {
+
+using authz::Action;
+
+std::string ItemResource(std::string_view evidence_id) {
+  return "evidence/" + std::string(evidence_id);
+}
+
+std::string VersionResource(std::string_view version_id) {
+  return "evidence_version/" + std::string(version_id);
+}
+
+std::string EntityResource(std::string_view entity_id) {
+  return "entity/" + std::string(entity_id);
+}
+
+std::string AuditAction(Action action) {
+  return std::string(authz::ActionName(action));
+}
+
+// Loads the item and authorizes `action` on its entity. An item that does not exist runs the
+// same authorization queries on an empty entity id, so that it takes the same work to deny as
+// an item outside the caller's scope.
+Result<EvidenceItem> LoadItem(store::Transaction& tx, const RequestContext& context,
+                              std::string_view evidence_id, Action action, AuditEntry& entry,
+                              authz::Role* role = nullptr) {
+  Result<EvidenceItem> item = GetEvidenceItem(tx, context.principal.organization_id, evidence_id);
+  if (!item.ok() && item.status().code() != ErrorCode::kNotFound) {
+    return item.status();
+  }
+  const std::string entity_id = item.ok() ? item->entity_id : std::string();
+  CUSTODY_ASSIGN_OR_RETURN(const authz::Role granted,
+                           Authorize(tx, context, entity_id, action, entry));
+  if (role != nullptr) {
+    *role = granted;
+  }
+  return item;
+}
+
+// A transport or STS failure that means AWS cannot be reached now, as opposed to an error
+// that AWS returned.
+bool IsUnreachable(const Status& status) {
+  return status.code() == ErrorCode::kUnavailable || status.code() == ErrorCode::kDeadlineExceeded;
+}
+
+// Maps a failure of STS, S3 or presigning to the status the caller receives: 503 when AWS
+// cannot be reached, 502 when it returned an error, 409 when the connection is not usable.
+Status AwsFailure(const Status& status, std::string_view operation) {
+  const std::string context = std::string(operation) + ": " + status.message();
+  if (IsUnreachable(status)) {
+    return Unavailable("the organization's AWS account cannot be reached to " + context +
+                       "; try again later");
+  }
+  switch (status.code()) {
+    case ErrorCode::kUpstreamFailed:
+      return UpstreamFailed("the organization's AWS account rejected the request to " + context);
+    case ErrorCode::kFailedPrecondition:
+      return FailedPrecondition("the AWS connection cannot be used to " + context);
+    default:
+      return Internal("failed to " + context);
+  }
+}
+
+}  // namespace
+
+struct EvidenceService::VersionTarget {
+  EvidenceItem item;
+  EvidenceVersion version;
+  std::optional<StoredAwsConnection> connection;
+};
+
+EvidenceService::EvidenceService(store::Database& db, const Clock& clock,
+                                 aws::CredentialCache& credentials, aws::S3Client& s3,
+                                 EvidenceOptions options)
+    : db_(db), clock_(clock), credentials_(credentials), s3_(s3), options_(options) {}
+
+Result<EvidenceItem> EvidenceService::CreateEvidence(const RequestContext& context,
+                                                     std::string_view entity_id,
+                                                     std::string_view title,
+                                                     std::string_view description) {
+  AuditEntry entry{AuditAction(Action::kCreateEvidence), EntityResource(entity_id), ""};
+  return AuditedWriteReturning<EvidenceItem>(
+      db_, clock_, context, entry, [&](store::Transaction& tx) -> Result<EvidenceItem> {
+        CUSTODY_RETURN_IF_ERROR(
+            Authorize(tx, context, entity_id, Action::kCreateEvidence, entry).status());
+        CUSTODY_ASSIGN_OR_RETURN(
+            EvidenceItem item,
+            InsertEvidenceItem(tx, clock_, context.principal.organization_id, entity_id, title,
+                               description, context.principal.user_id));
+        entry.resource = ItemResource(item.id);
+        return item;
+      });
+}
+
+Result<EvidenceItemViewPage> EvidenceService::ListEvidence(const RequestContext& context,
+                                                           std::string_view entity_id,
+                                                           std::optional<int64_t> after,
+                                                           int limit) {
+  AuditEntry entry{AuditAction(Action::kReadEvidence), EntityResource(entity_id), ""};
+  const std::string& organization_id = context.principal.organization_id;
+  return AuditedWriteReturning<EvidenceItemViewPage>(
+      db_, clock_, context, entry, [&](store::Transaction& tx) -> Result<EvidenceItemViewPage> {
+        CUSTODY_RETURN_IF_ERROR(
+            Authorize(tx, context, entity_id, Action::kReadEvidence, entry).status());
+        CUSTODY_ASSIGN_OR_RETURN(EvidenceItemPage page,
+                                 ListEvidenceItems(tx, organization_id, entity_id, after, limit));
+        EvidenceItemViewPage views;
+        views.next_after = page.next_after;
+        for (EvidenceItem& item : page.items) {
+          CUSTODY_ASSIGN_OR_RETURN(std::optional<EvidenceVersion> latest,
+                                   LatestStoredVersion(tx, organization_id, item.id));
+          views.items.push_back(EvidenceItemView{std::move(item), std::move(latest)});
+        }
+        return views;
+      });
+}
+
+Result<EvidenceItemView> EvidenceService::GetEvidence(const RequestContext& context,
+                                                      std::string_view evidence_id) {
+  AuditEntry entry{AuditAction(Action::kReadEvidence), ItemResource(evidence_id), ""};
+  return AuditedWriteReturning<EvidenceItemView>(
+      db_, clock_, context, entry, [&](store::Transaction& tx) -> Result<EvidenceItemView> {
+        CUSTODY_ASSIGN_OR_RETURN(EvidenceItem item,
+                                 LoadItem(tx, context, evidence_id, Action::kReadEvidence, entry));
+        CUSTODY_ASSIGN_OR_RETURN(
+            std::optional<EvidenceVersion> latest,
+            LatestStoredVersion(tx, context.principal.organization_id, item.id));
+        return EvidenceItemView{std::move(item), std::move(latest)};
+      });
+}
+
+Result<VersionPage> EvidenceService::ListVersions(const RequestContext& context,
+                                                  std::string_view evidence_id,
+                                                  std::optional<int64_t> after, int limit) {
+  AuditEntry entry{AuditAction(Action::kReadEvidence), ItemResource(evidence_id), ""};
+  return AuditedWriteReturning<VersionPage>(
+      db_, clock_, context, entry, [&](store::Transaction& tx) -> Result<VersionPage> {
+        authz::Role role = authz::Role::kViewer;
+        CUSTODY_ASSIGN_OR_RETURN(EvidenceItem item, LoadItem(tx, context, evidence_id,
+                                                             Action::kReadEvidence, entry, &role));
+        const bool stored_only = !authz::RoleAllows(role, Action::kReadDraftEvidence);
+        return evidence::ListVersions(tx, context.principal.organization_id, item.id, stored_only,
+                                      after, limit);
+      });
+}
+
+Result<aws::Credentials> EvidenceService::CredentialsFor(const RequestContext& context,
+                                                         const aws::AwsConnection& connection) {
+  Result<aws::Credentials> credentials =
+      credentials_.Get(connection, context.principal.organization_id, context.principal.user_id);
+  if (!credentials.ok()) {
+    log::Warn("AssumeRole for an evidence request failed",
+              {{"request_id", context.request_id},
+               {"organization_id", context.principal.organization_id},
+               {"user_id", context.principal.user_id},
+               {"error", credentials.status().ToString()}});
+  }
+  return credentials;
+}
+
+Result<aws::PresignedRequest> EvidenceService::PresignUpload(const aws::AwsConnection& connection,
+                                                             const aws::Credentials& credentials,
+                                                             const EvidenceVersion& version) {
+  aws::PutObjectUpload upload;
+  upload.key = version.object_key;
+  upload.content_length = static_cast<uint64_t>(version.size);
+  upload.sha256_hex = version.sha256;
+  upload.md5_hex = version.md5;
+  upload.content_type = version.media_type;
+  upload.ttl = options_.upload_url_ttl;
+  aws::PresignOptions presign_options;
+  presign_options.allow_insecure_loopback = options_.allow_insecure_loopback;
+  return aws::PresignPutObject(connection, credentials, upload, clock_, presign_options);
+}
+
+Result<UploadGrant> EvidenceService::RequestUpload(const RequestContext& context,
+                                                   std::string_view evidence_id,
+                                                   const DeclaredFile& file) {
+  AuditEntry entry{AuditAction(Action::kUploadVersion), ItemResource(evidence_id), ""};
+  const std::string& organization_id = context.principal.organization_id;
+
+  // Authorization comes before validation, so a caller outside the scope learns nothing.
+  CUSTODY_ASSIGN_OR_RETURN(
+      StoredAwsConnection stored,
+      CheckedReadReturning<StoredAwsConnection>(
+          db_, clock_, context, entry, [&](store::Transaction& tx) -> Result<StoredAwsConnection> {
+            CUSTODY_RETURN_IF_ERROR(
+                LoadItem(tx, context, evidence_id, Action::kUploadVersion, entry).status());
+            CUSTODY_RETURN_IF_ERROR(ValidateDeclaredFile(file));
+            return RequireAwsConnection(tx, organization_id);
+          }));
+
+  Result<aws::Credentials> credentials = CredentialsFor(context, stored.connection);
+  if (!credentials.ok()) {
+    return AwsFailure(credentials.status(), "sign the upload");
+  }
+
+  // The item and the connection are read again in the write transaction, so the version
+  // matches the state at commit.
+  CUSTODY_ASSIGN_OR_RETURN(
+      UploadGrant grant,
+      AuditedWriteReturning<UploadGrant>(
+          db_, clock_, context, entry, [&](store::Transaction& tx) -> Result<UploadGrant> {
+            CUSTODY_ASSIGN_OR_RETURN(EvidenceItem item, LoadItem(tx, context, evidence_id,
+                                                                 Action::kUploadVersion, entry));
+            CUSTODY_ASSIGN_OR_RETURN(StoredAwsConnection current,
+                                     RequireAwsConnection(tx, organization_id));
+            CUSTODY_ASSIGN_OR_RETURN(
+                EvidenceVersion version,
+                InsertPendingVersion(tx, clock_, item, file, current.connection.key_prefix,
+                                     context.principal.user_id));
+            entry.resource = VersionResource(version.id);
+            stored = std::move(current);
+            return UploadGrant{std::move(version), {}};
+          }));
+
+  Result<aws::PresignedRequest> upload =
+      PresignUpload(stored.connection, *credentials, grant.version);
+  if (!upload.ok()) {
+    // NOTE: the version stays pending; RenewUploadUrl signs a new URL for it.
+    return AwsFailure(upload.status(), "sign the upload of version " + grant.version.id);
+  }
+  grant.upload = std::move(upload).value();
+  return grant;
+}
+
+Result<EvidenceService::VersionTarget> EvidenceService::LoadVersion(
+    store::Transaction& tx, const RequestContext& context, std::string_view evidence_id,
+    std::string_view version_id, Action action, AuditEntry& entry) {
+  const std::string& organization_id = context.principal.organization_id;
+  CUSTODY_ASSIGN_OR_RETURN(EvidenceItem item, LoadItem(tx, context, evidence_id, action, entry));
+  CUSTODY_ASSIGN_OR_RETURN(EvidenceVersion version,
+                           GetVersion(tx, organization_id, item.id, version_id));
+  CUSTODY_ASSIGN_OR_RETURN(std::optional<StoredAwsConnection> connection,
+                           FindAwsConnection(tx, organization_id));
+  return VersionTarget{std::move(item), std::move(version), std::move(connection)};
+}
+
+Result<UploadGrant> EvidenceService::RenewUploadUrl(const RequestContext& context,
+                                                    std::string_view evidence_id,
+                                                    std::string_view version_id) {
+  AuditEntry entry{"evidence.version.upload_url", VersionResource(version_id), ""};
+  CUSTODY_ASSIGN_OR_RETURN(
+      VersionTarget target,
+      CheckedReadReturning<VersionTarget>(
+          db_, clock_, context, entry, [&](store::Transaction& tx) -> Result<VersionTarget> {
+            CUSTODY_ASSIGN_OR_RETURN(
+                VersionTarget loaded,
+                LoadVersion(tx, context, evidence_id, version_id, Action::kUploadVersion, entry));
+            if (loaded.version.status == VersionStatus::kStored) {
+              entry.reason = "already_stored";
+              return Conflict("the version is already stored; upload a new version instead");
+            }
+            if (!loaded.connection.has_value()) {
+              return RequireAwsConnection(tx, context.principal.organization_id).status();
+            }
+            return loaded;
+          }));
+
+  const aws::AwsConnection& connection = target.connection->connection;
+  Result<aws::Credentials> credentials = CredentialsFor(context, connection);
+  if (!credentials.ok()) {
+    return AwsFailure(credentials.status(), "sign the upload");
+  }
+  Result<aws::PresignedRequest> upload = PresignUpload(connection, *credentials, target.version);
+  if (!upload.ok()) {
+    return AwsFailure(upload.status(), "sign the upload");
+  }
+
+  // The URL is handed out only once its record is written.
+  CUSTODY_RETURN_IF_ERROR(db_.Write([&](store::Transaction& tx) {
+    return AppendRecord(tx, clock_, context, entry, audit::kDecisionAllow, "");
+  }));
+  return UploadGrant{std::move(target.version), std::move(upload).value()};
+}
+
+Status EvidenceService::RecordUploadFailure(const RequestContext& context, AuditEntry& entry,
+                                            const EvidenceVersion& version, std::string_view reason,
+                                            const Status& failure) {
+  entry.reason = std::string(reason);
+  Status outcome = failure;
+  const Status written = db_.Write([&](store::Transaction& tx) -> Status {
+    const Status updated = SetVersionFailure(tx, version, reason);
+    if (updated.code() == ErrorCode::kConflict) {
+      // Another request stored the version meanwhile: report that instead.
+      entry.reason = "already_stored";
+      outcome = Conflict("the version is already stored");
+    } else if (!updated.ok()) {
+      return updated;
+    }
+    return AppendRecord(tx, clock_, context, entry, audit::kDecisionDeny, entry.reason);
+  });
+  if (!written.ok()) {
+    log::Error("failed upload confirmation not recorded", {{"request_id", context.request_id},
+                                                           {"version_id", version.id},
+                                                           {"reason", reason},
+                                                           {"error", written.ToString()}});
+    return Unavailable("the audit log cannot be written now; try again later");
+  }
+  return outcome;
+}
+
+Result<EvidenceVersion> EvidenceService::CompleteUpload(const RequestContext& context,
+                                                        std::string_view evidence_id,
+                                                        std::string_view version_id) {
+  AuditEntry entry{AuditAction(Action::kCompleteUpload), VersionResource(version_id), ""};
+  CUSTODY_ASSIGN_OR_RETURN(
+      VersionTarget target,
+      CheckedReadReturning<VersionTarget>(
+          db_, clock_, context, entry, [&](store::Transaction& tx) -> Result<VersionTarget> {
+            CUSTODY_ASSIGN_OR_RETURN(
+                VersionTarget loaded,
+                LoadVersion(tx, context, evidence_id, version_id, Action::kCompleteUpload, entry));
+            if (loaded.version.status == VersionStatus::kStored) {
+              entry.reason = "already_stored";
+              return Conflict("the version is already stored");
+            }
+            if (!loaded.connection.has_value()) {
+              return RequireAwsConnection(tx, context.principal.organization_id).status();
+            }
+            return loaded;
+          }));
+  const EvidenceVersion& version = target.version;
+  const aws::AwsConnection& connection = target.connection->connection;
+
+  Result<aws::Credentials> credentials = CredentialsFor(context, connection);
+  Result<aws::ObjectMetadata> object =
+      credentials.ok() ? s3_.HeadObject(connection, *credentials, version.object_key)
+                       : Result<aws::ObjectMetadata>(credentials.status());
+  if (!object.ok()) {
+    const Status& status = object.status();
+    if (status.code() == ErrorCode::kNotFound) {
+      return RecordUploadFailure(context, entry, version, kReasonObjectMissing,
+                                 Conflict("object not found in the bucket; upload the file with "
+                                          "the presigned URL first"));
+    }
+    log::Warn("upload confirmation could not read the object", {{"request_id", context.request_id},
+                                                                {"version_id", version.id},
+                                                                {"error", status.ToString()}});
+    const std::string_view reason = IsUnreachable(status) ? kReasonAwsUnreachable : kReasonAwsError;
+    return RecordUploadFailure(context, entry, version, reason,
+                               AwsFailure(status, "confirm the upload"));
+  }
+
+  const std::optional<UploadMismatch> mismatch =
+      CheckUploadedObject(version, *object, connection.kms_key_id);
+  if (mismatch.has_value()) {
+    return RecordUploadFailure(context, entry, version, mismatch->reason,
+                               Conflict(mismatch->message));
+  }
+
+  return AuditedWriteReturning<EvidenceVersion>(
+      db_, clock_, context, entry, [&](store::Transaction& tx) -> Result<EvidenceVersion> {
+        Result<EvidenceVersion> stored = MarkVersionStored(tx, clock_, version);
+        if (stored.status().code() == ErrorCode::kConflict) {
+          entry.reason = "already_stored";
+        }
+        return stored;
+      });
+}
+
+Result<aws::PresignedRequest> EvidenceService::RequestDownload(const RequestContext& context,
+                                                               std::string_view evidence_id,
+                                                               std::string_view version_id) {
+  AuditEntry entry{AuditAction(Action::kDownloadVersion), VersionResource(version_id), ""};
+  CUSTODY_ASSIGN_OR_RETURN(
+      VersionTarget target,
+      CheckedReadReturning<VersionTarget>(
+          db_, clock_, context, entry, [&](store::Transaction& tx) -> Result<VersionTarget> {
+            CUSTODY_ASSIGN_OR_RETURN(
+                VersionTarget loaded,
+                LoadVersion(tx, context, evidence_id, version_id, Action::kDownloadVersion, entry));
+            if (loaded.version.status != VersionStatus::kStored) {
+              entry.reason = "not_stored";
+              return Conflict(
+                  "the version is not stored yet; it can be downloaded once its "
+                  "upload is complete");
+            }
+            if (!loaded.connection.has_value()) {
+              return RequireAwsConnection(tx, context.principal.organization_id).status();
+            }
+            return loaded;
+          }));
+  const aws::AwsConnection& connection = target.connection->connection;
+
+  Result<aws::Credentials> credentials = CredentialsFor(context, connection);
+  if (!credentials.ok()) {
+    return AwsFailure(credentials.status(), "sign the download");
+  }
+  aws::GetObjectDownload download;
+  download.key = target.version.object_key;
+  download.file_name = target.version.file_name;
+  download.ttl = options_.download_url_ttl;
+  aws::PresignOptions presign_options;
+  presign_options.allow_insecure_loopback = options_.allow_insecure_loopback;
+  CUSTODY_ASSIGN_OR_RETURN(
+      aws::PresignedRequest url,
+      aws::PresignGetObject(connection, *credentials, download, clock_, presign_options));
+
+  // The URL is handed out only once its record is written.
+  CUSTODY_RETURN_IF_ERROR(db_.Write([&](store::Transaction& tx) {
+    return AppendRecord(tx, clock_, context, entry, audit::kDecisionAllow, "");
+  }));
+  return url;
+}
+
+}  // namespace custody::evidence
