@@ -154,6 +154,8 @@ Credentials* RgwTest::tester_ = nullptr;
 AwsConnection* RgwTest::connection_ = nullptr;
 Status* RgwTest::create_bucket_status_ = nullptr;
 
+// The call carries SourceIdentity and the custody-user session tag (StsOptions defaults), so
+// this also shows that RGW accepts both.
 TEST_F(RgwTest, AssumeRoleReturnsWorkingCredentials) {
   const auto credentials = AssumeRole();
   ASSERT_TRUE(credentials.ok()) << credentials.status().ToString();
