@@ -280,8 +280,10 @@ class AuthorizationMatrixTest(support.ServerTestCase):
         if resource in ("entity", "parent"):
             values["entity"] = self.entity_at(location, parent=resource == "parent")
         elif resource == "role entity":
+            # A user holds one role per entity (docs/data-model.md), so each call assigns a
+            # role to a user without one.
             values["entity"] = self.entity_at(location)
-            values["user"] = self.user_a1["id"]
+            values["user"] = self.admin.create_user("role-holder")["id"]
         elif resource == "evidence":
             values["evidence"] = self.evidence.get(location) or support.random_id("evd_")
         elif resource == "version":
@@ -439,10 +441,14 @@ class AuthorizationMatrixTest(support.ServerTestCase):
     def test_unauthenticated_requests_rejected(self):
         valid = self.admin.create_token(name="to mangle")
         token, token_id = valid["token"], valid["id"]
+        # The token is cst_<token id without tok_>_<secret> (docs/data-model.md).
+        id_part = token_id.removeprefix("tok_")
+        self.assertIn(id_part, token)
+        unknown_id_part = support.random_id("tok_").removeprefix("tok_")
         cases = {
             "no token": None,
             "malformed token": "not-a-token",
-            "unknown token id": token.replace(token_id, support.random_id("tok_")),
+            "unknown token id": token.replace(id_part, unknown_id_part),
             "wrong secret": token[:-1] + ("A" if token[-1] != "A" else "B"),
         }
         for name, bad_token in cases.items():

@@ -1,0 +1,305 @@
+// Tests of the api module through its router, on a real database, with a fake AWS transport.
+#include <string>
+#include <vector>
+
+#include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
+
+#include "custody/api/handler_support.h"
+#include "custody/api/routes.h"
+#include "custody/audit/audit_log.h"
+#include "custody/aws/fake_transport.h"
+#include "custody/identity/bootstrap.h"
+#include "custody/store/testing.h"
+
+namespace custody::api {
+namespace {
+
+using nlohmann::json;
+
+class ApiTest : public ::testing::Test {
+ protected:
+  ApiTest()
+      : transport_([](const aws::HttpRequest&) { return aws::testing::Respond(503, ""); }),
+        sts_(transport_, aws::Credentials{}, "https://sts.example.test", "us-east-1", clock_),
+        cache_(sts_, clock_),
+        s3_(transport_, clock_),
+        evidence_(temp_.db(), clock_, cache_, s3_, evidence::EvidenceOptions{}),
+        api_{temp_.db(), clock_, evidence_, cache_, "https://custody.example.test", false} {}
+
+  void SetUp() override {
+    for (const char* name : {"Acme", "Globex"}) {
+      Result<identity::BootstrapResult> created =
+          identity::Bootstrap(temp_.db(), clock_, name, std::string("admin@") + name + ".test", "");
+      ASSERT_TRUE(created.ok()) << created.status().ToString();
+      organizations_.push_back(std::move(created).value());
+    }
+    RegisterApiRoutes(router_, api_);
+  }
+
+  const identity::BootstrapResult& acme() const { return organizations_[0]; }
+
+  const identity::BootstrapResult& globex() const { return organizations_[1]; }
+
+  std::string AcmeToken() const { return acme().token.value.Reveal(); }
+
+  // Sends a request through the router as the server would, after splitting the path.
+  http::Response Send(const std::string& method, const std::string& path, const std::string& token,
+                      const std::string& body = "", std::map<std::string, std::string> query = {}) {
+    http::Request request;
+    request.method = method;
+    request.path = path;
+    request.query = std::move(query);
+    request.request_id = "req-" + std::to_string(++requests_);
+    request.remote_address = "127.0.0.1:40000";
+    if (!token.empty()) {
+      request.headers.Add("Authorization", "Bearer " + token);
+    }
+    if (!body.empty()) {
+      request.headers.Add("Content-Type", "application/json");
+      request.body = body;
+    }
+    std::vector<std::string> segments;
+    size_t start = 1;
+    while (start <= path.size()) {
+      const size_t end = std::min(path.find('/', start), path.size());
+      segments.push_back(path.substr(start, end - start));
+      start = end + 1;
+    }
+    last_request_id_ = request.request_id;
+    return router_.Dispatch(request, segments);
+  }
+
+  // The records of the last request, in the organization `organization_id` ("" for
+  // unauthenticated requests).
+  std::vector<audit::Record> LastRecords(const std::string& organization_id) {
+    std::vector<audit::Record> found;
+    const Status read = temp_.db().Read([&](store::Transaction& tx) -> Status {
+      CUSTODY_ASSIGN_OR_RETURN(audit::RecordPage page,
+                               audit::List(tx, organization_id, std::nullopt, 200));
+      for (const audit::StoredRecord& stored : page.records) {
+        if (stored.record.request_id == last_request_id_) {
+          found.push_back(stored.record);
+        }
+      }
+      return Status::Ok();
+    });
+    EXPECT_TRUE(read.ok()) << read.ToString();
+    return found;
+  }
+
+  static json Body(const http::Response& response) { return json::parse(response.body); }
+
+  FixedClock clock_{FromUnixSeconds(1'800'000'000)};
+  store::TempDatabase temp_;
+  aws::testing::FakeTransport transport_;
+  aws::StsClient sts_;
+  aws::CredentialCache cache_;
+  aws::S3Client s3_;
+  evidence::EvidenceService evidence_;
+  ApiContext api_;
+  http::Router router_;
+  std::vector<identity::BootstrapResult> organizations_;
+  std::string last_request_id_;
+  int requests_ = 0;
+};
+
+TEST_F(ApiTest, MeDescribesCaller) {
+  const http::Response response = Send("GET", "/api/v1/me", AcmeToken());
+  ASSERT_EQ(response.status, 200) << response.body;
+  const json me = Body(response);
+  EXPECT_EQ(me["user"]["id"], acme().admin.id);
+  EXPECT_EQ(me["organization"]["root_entity_id"], acme().root_entity.id);
+  ASSERT_EQ(me["role_assignments"].size(), 1u);
+  EXPECT_EQ(me["role_assignments"][0]["role"], "admin");
+}
+
+TEST_F(ApiTest, MissingTokenIsRecorded) {
+  const http::Response response = Send("GET", "/api/v1/me", "");
+  EXPECT_EQ(response.status, 401);
+  EXPECT_EQ(response.headers.Get("WWW-Authenticate"), "Bearer");
+  const std::vector<audit::Record> records = LastRecords("");
+  ASSERT_EQ(records.size(), 1u);
+  EXPECT_EQ(records[0].actor, "anonymous");
+  EXPECT_EQ(records[0].decision, "deny");
+  EXPECT_EQ(records[0].reason, "token_missing");
+}
+
+TEST_F(ApiTest, BadTokensAllAnswerAlike) {
+  std::string token = AcmeToken();
+  const std::string wrong_secret =
+      token.substr(0, token.size() - 1) + (token.back() == 'A' ? "B" : "A");
+  std::vector<std::string> bodies;
+  for (const std::string& bad : {std::string("not-a-token"), wrong_secret}) {
+    const http::Response response = Send("GET", "/api/v1/me", bad);
+    EXPECT_EQ(response.status, 401) << bad;
+    bodies.push_back(response.body);
+  }
+  EXPECT_EQ(bodies[0], bodies[1]);
+  const std::vector<audit::Record> records = LastRecords("");
+  ASSERT_EQ(records.size(), 1u);
+  EXPECT_EQ(records[0].reason, "token_mismatch");
+}
+
+TEST_F(ApiTest, OutOfScopeEntityMatchesMissing) {
+  const std::string foreign = "/api/v1/entities/" + globex().root_entity.id;
+  const std::string missing = "/api/v1/entities/ent_AAAAAAAAAAAAAAAAAAAAAA";
+  const http::Response hidden = Send("GET", foreign, AcmeToken());
+  const std::vector<audit::Record> hidden_records = LastRecords(acme().organization.id);
+  const http::Response absent = Send("GET", missing, AcmeToken());
+  EXPECT_EQ(hidden.status, 404);
+  EXPECT_EQ(hidden.body, absent.body);
+  EXPECT_EQ(hidden.headers.size(), absent.headers.size());
+  ASSERT_EQ(hidden_records.size(), 1u);
+  EXPECT_EQ(hidden_records[0].decision, "deny");
+  EXPECT_EQ(hidden_records[0].resource, "entity/" + globex().root_entity.id);
+}
+
+TEST_F(ApiTest, MalformedIdNamesParameter) {
+  const http::Response response = Send("GET", "/api/v1/entities/ent_short", AcmeToken());
+  EXPECT_EQ(response.status, 400);
+  EXPECT_EQ(Body(response)["field"], "entity_id");
+  const std::vector<audit::Record> records = LastRecords(acme().organization.id);
+  ASSERT_EQ(records.size(), 1u);
+  EXPECT_EQ(records[0].reason, "invalid_argument");
+  EXPECT_EQ(records[0].actor, acme().admin.id);
+}
+
+TEST_F(ApiTest, PageParametersChecked) {
+  struct Case {
+    std::map<std::string, std::string> query;
+    std::string field;
+  };
+
+  const std::vector<Case> cases = {
+      {{{"limit", "0"}}, "limit"},  {{{"limit", "201"}}, "limit"},   {{{"limit", "ten"}}, "limit"},
+      {{{"limit", "-1"}}, "limit"}, {{{"limit", "+5"}}, "limit"},    {{{"after", "x1"}}, "after"},
+      {{{"after", "-3"}}, "after"}, {{{"colour", "red"}}, "colour"},
+  };
+  for (const Case& c : cases) {
+    const http::Response response = Send("GET", "/api/v1/entities", AcmeToken(), "", c.query);
+    EXPECT_EQ(response.status, 400) << c.query.begin()->first << "=" << c.query.begin()->second;
+    EXPECT_EQ(Body(response)["field"], c.field);
+  }
+}
+
+TEST_F(ApiTest, EntitiesPageWithCursor) {
+  for (int i = 0; i < 3; ++i) {
+    const json body = {{"name", "Unit " + std::to_string(i)},
+                       {"kind", "business_unit"},
+                       {"parent_id", acme().root_entity.id}};
+    ASSERT_EQ(Send("POST", "/api/v1/entities", AcmeToken(), body.dump()).status, 201);
+  }
+  std::vector<std::string> names;
+  std::map<std::string, std::string> query = {{"limit", "2"}};
+  for (int page = 0; page < 5; ++page) {
+    const http::Response response = Send("GET", "/api/v1/entities", AcmeToken(), "", query);
+    ASSERT_EQ(response.status, 200) << response.body;
+    const json list = Body(response);
+    for (const json& item : list["items"]) {
+      names.push_back(item["name"]);
+    }
+    if (list["next_cursor"].is_null()) {
+      break;
+    }
+    query["after"] = list["next_cursor"];
+  }
+  EXPECT_EQ(names, (std::vector<std::string>{"Unit 2", "Unit 1", "Unit 0", "Acme"}));
+}
+
+TEST_F(ApiTest, ExternalIdCannotBeSet) {
+  const json body = {{"role_arn", "arn:aws:iam::123456789012:role/Custody"},
+                     {"bucket", "evidence"},
+                     {"region", "eu-west-1"},
+                     {"kms_key_id", "1234abcd-12ab-34cd-56ef-1234567890ab"},
+                     {"external_id", "my-own-external-id-my-own-external-id"}};
+  const http::Response response = Send("PUT", "/api/v1/aws-connection", AcmeToken(), body.dump());
+  EXPECT_EQ(response.status, 400);
+  EXPECT_EQ(Body(response)["field"], "/external_id");
+}
+
+TEST_F(ApiTest, ConnectionShowsBucketCors) {
+  const json body = {{"role_arn", "arn:aws:iam::123456789012:role/Custody"},
+                     {"bucket", "evidence"},
+                     {"region", "eu-west-1"},
+                     {"kms_key_id", "1234abcd-12ab-34cd-56ef-1234567890ab"},
+                     {"key_prefix", "custody/"}};
+  const http::Response put = Send("PUT", "/api/v1/aws-connection", AcmeToken(), body.dump());
+  ASSERT_EQ(put.status, 200) << put.body;
+  const http::Response get = Send("GET", "/api/v1/aws-connection", AcmeToken());
+  ASSERT_EQ(get.status, 200) << get.body;
+  const json connection = Body(get);
+  EXPECT_GE(connection["external_id"].get<std::string>().size(), 32u);
+  EXPECT_EQ(connection["external_id"], Body(put)["external_id"]);
+  EXPECT_TRUE(connection["endpoint"].is_null());
+  const json& rule = connection["bucket_cors"]["CORSRules"][0];
+  EXPECT_EQ(rule["AllowedOrigins"], json::array({"https://custody.example.test"}));
+  EXPECT_EQ(rule["AllowedMethods"], json::array({"PUT", "GET", "HEAD"}));
+  EXPECT_NE(std::find(rule["ExposeHeaders"].begin(), rule["ExposeHeaders"].end(), "ETag"),
+            rule["ExposeHeaders"].end());
+}
+
+TEST_F(ApiTest, NoConnectionMeansUploadConflicts) {
+  const json evidence_body = {{"title", "Access review"}};
+  const http::Response item =
+      Send("POST", "/api/v1/entities/" + acme().root_entity.id + "/evidence", AcmeToken(),
+           evidence_body.dump());
+  ASSERT_EQ(item.status, 201) << item.body;
+  EXPECT_TRUE(Body(item)["latest_version"].is_null());
+  EXPECT_EQ(Body(item)["description"], "");
+
+  const json version = {{"file_name", "a.txt"},
+                        {"size", 5},
+                        {"sha256", std::string(64, 'a')},
+                        {"md5", std::string(32, 'b')},
+                        {"media_type", "text/plain"}};
+  const http::Response upload =
+      Send("POST", "/api/v1/evidence/" + Body(item)["id"].get<std::string>() + "/versions",
+           AcmeToken(), version.dump());
+  EXPECT_EQ(upload.status, 409);
+  EXPECT_EQ(Body(upload)["type"], "urn:custody:problem:failed-precondition");
+}
+
+TEST_F(ApiTest, TokenSecretShownOnce) {
+  const http::Response created =
+      Send("POST", "/api/v1/tokens", AcmeToken(), json({{"name", "ci"}}).dump());
+  ASSERT_EQ(created.status, 201) << created.body;
+  const std::string secret = Body(created)["token"];
+  EXPECT_EQ(secret.rfind("cst_", 0), 0u);
+
+  const http::Response listed = Send("GET", "/api/v1/tokens", AcmeToken());
+  ASSERT_EQ(listed.status, 200);
+  EXPECT_EQ(listed.body.find(secret), std::string::npos);
+  const json list = Body(listed);
+  for (const json& token : list["items"]) {
+    EXPECT_FALSE(token.contains("token"));
+  }
+}
+
+TEST_F(ApiTest, RejectedRequestRecordedForCaller) {
+  http::Request request;
+  request.method = "POST";
+  request.request_id = "too-large-1";
+  request.remote_address = "127.0.0.1:40000";
+  request.headers.Add("Authorization", "Bearer " + AcmeToken());
+  const Status recorded = RecordRejectedRequest(
+      api_, request, Status(ErrorCode::kPayloadTooLarge, "request body is too large"));
+  ASSERT_TRUE(recorded.ok()) << recorded.ToString();
+  last_request_id_ = "too-large-1";
+  const std::vector<audit::Record> records = LastRecords(acme().organization.id);
+  ASSERT_EQ(records.size(), 1u);
+  EXPECT_EQ(records[0].actor, acme().admin.id);
+  EXPECT_EQ(records[0].reason, "payload_too_large");
+}
+
+TEST_F(ApiTest, AuditLogDownFailsClosed) {
+  temp_.db().InjectFailureForTesting(store::InjectedFailure::kWrites);
+  const http::Response me = Send("GET", "/api/v1/me", AcmeToken());
+  const http::Response anonymous = Send("GET", "/api/v1/me", "");
+  temp_.db().InjectFailureForTesting(store::InjectedFailure::kNone);
+  EXPECT_EQ(me.status, 503);
+  EXPECT_EQ(anonymous.status, 503);
+}
+
+}  // namespace
+}  // namespace custody::api

@@ -1,0 +1,212 @@
+#include "custody/api/handler_support.h"
+
+#include <charconv>
+
+#include <nlohmann/json.hpp>
+
+#include "custody/audit/record.h"
+#include "custody/common/log.h"
+#include "custody/http/problem.h"
+#include "custody/identity/tokens.h"
+#include "custody/store/ids.h"
+
+namespace custody::api {
+namespace {
+
+constexpr std::string_view kBearerScheme = "Bearer";
+constexpr std::string_view kReasonTokenMissing = "token_missing";
+
+// Returns the token of "Authorization: Bearer <token>", or sets `reason` and returns nothing.
+std::optional<std::string_view> BearerToken(const http::Request& request, std::string* reason) {
+  if (request.headers.Count("Authorization") == 0) {
+    *reason = std::string(kReasonTokenMissing);
+    return std::nullopt;
+  }
+  if (request.headers.Count("Authorization") > 1) {
+    *reason = std::string(identity::kReasonTokenMalformed);
+    return std::nullopt;
+  }
+  const std::string_view value = *request.headers.Find("Authorization");
+  const size_t space = value.find(' ');
+  if (space == std::string_view::npos ||
+      !http::EqualsIgnoreCase(value.substr(0, space), kBearerScheme)) {
+    *reason = std::string(identity::kReasonTokenMalformed);
+    return std::nullopt;
+  }
+  std::string_view token = value.substr(space + 1);
+  while (!token.empty() && token.front() == ' ') {
+    token.remove_prefix(1);
+  }
+  return token;
+}
+
+RequestContext AnonymousContext(const http::Request& request) {
+  RequestContext context;
+  context.request_id = request.request_id;
+  context.source = request.remote_address;
+  return context;
+}
+
+// Looks the bearer token up; `reason` receives the failure's reason code.
+Result<authz::Principal> PrincipalOf(ApiContext& api, const http::Request& request,
+                                     std::string* reason) {
+  const std::optional<std::string_view> token = BearerToken(request, reason);
+  if (!token.has_value()) {
+    return Unauthenticated("the API token is missing, invalid or revoked");
+  }
+  return store::ReadReturning<authz::Principal>(api.db, [&](store::Transaction& tx) {
+    return identity::AuthenticateToken(tx, *token, reason);
+  });
+}
+
+Result<int64_t> ParseNonNegative(std::string_view text) {
+  int64_t value = 0;
+  const char* const end = text.data() + text.size();
+  const auto [parsed_end, error] = std::from_chars(text.data(), end, value);
+  if (text.empty() || text.size() > 19 || error != std::errc() || parsed_end != end || value < 0 ||
+      text.front() == '+' || text.front() == '-') {
+    return InvalidArgument("not a number");
+  }
+  return value;
+}
+
+}  // namespace
+
+Result<RequestContext> Authenticate(ApiContext& api, const http::Request& request,
+                                    std::string_view action) {
+  std::string reason;
+  Result<authz::Principal> principal = PrincipalOf(api, request, &reason);
+  if (principal.ok()) {
+    RequestContext context = AnonymousContext(request);
+    context.principal = std::move(principal).value();
+    return context;
+  }
+  if (principal.status().code() != ErrorCode::kUnauthenticated) {
+    log::Error("authentication failed on the database",
+               {{"request_id", request.request_id}, {"error", principal.status().ToString()}});
+    return Unavailable("the service cannot check credentials now; try again later");
+  }
+  const evidence::AuditEntry entry{std::string(action), "", reason};
+  return evidence::RecordDenial(api.db, api.clock, AnonymousContext(request), entry,
+                                principal.status());
+}
+
+http::Response ErrorResponse(const Status& status) {
+  http::Response response = http::ProblemResponse(status);
+  if (status.code() == ErrorCode::kUnauthenticated) {
+    response.headers.Set("WWW-Authenticate", kBearerScheme);
+  }
+  return response;
+}
+
+Status RecordRejectedRequest(ApiContext& api, const http::Request& request,
+                             const Status& rejection) {
+  RequestContext context = AnonymousContext(request);
+  std::string reason;
+  if (request.headers.Has("Authorization")) {
+    Result<authz::Principal> principal = PrincipalOf(api, request, &reason);
+    if (principal.ok()) {
+      context.principal = std::move(principal).value();
+    }
+  }
+  const evidence::AuditEntry entry{"http.request", "", ""};
+  const Status recorded = evidence::RecordDenial(api.db, api.clock, context, entry, rejection);
+  return recorded.code() == ErrorCode::kUnavailable ? recorded : Status::Ok();
+}
+
+Status RecordParseDenial(ApiContext& api, const RequestContext& context, std::string_view action,
+                         const Status& denial) {
+  if (!evidence::IsDenial(denial)) {
+    return denial;
+  }
+  const evidence::AuditEntry entry{std::string(action), "", ""};
+  return evidence::RecordDenial(api.db, api.clock, context, entry, denial);
+}
+
+Result<std::string> PathId(const http::Request& request, std::string_view name,
+                           std::string_view prefix) {
+  std::string id = request.PathParam(name);
+  if (!store::IsWellFormedId(id, prefix)) {
+    return InvalidArgument(std::string(name) + " must be an id of the form " + std::string(prefix) +
+                               " followed by 22 letters or digits",
+                           std::string(name));
+  }
+  return id;
+}
+
+Status CheckBodyId(std::string_view id, std::string_view prefix, std::string_view pointer) {
+  if (!store::IsWellFormedId(id, prefix)) {
+    return InvalidArgument(std::string(pointer) + " must be an id of the form " +
+                               std::string(prefix) + " followed by 22 letters or digits",
+                           std::string(pointer));
+  }
+  return Status::Ok();
+}
+
+Status OnlyQueryParameters(const http::Request& request,
+                           std::initializer_list<std::string_view> allowed) {
+  for (const auto& [name, value] : request.query) {
+    bool known = false;
+    for (std::string_view allowed_name : allowed) {
+      known = known || name == allowed_name;
+    }
+    if (!known) {
+      return InvalidArgument(name + " is not a known query parameter", name);
+    }
+  }
+  return Status::Ok();
+}
+
+Status NoQueryOrBody(const http::Request& request) {
+  CUSTODY_RETURN_IF_ERROR(OnlyQueryParameters(request, {}));
+  std::string_view body = request.body;
+  while (!body.empty() && (body.front() == ' ' || body.front() == '\n' || body.front() == '\r' ||
+                           body.front() == '\t')) {
+    body.remove_prefix(1);
+  }
+  while (!body.empty() && (body.back() == ' ' || body.back() == '\n' || body.back() == '\r' ||
+                           body.back() == '\t')) {
+    body.remove_suffix(1);
+  }
+  if (!body.empty() && body != "{}") {
+    return InvalidArgument("this request takes no body; send none or {}");
+  }
+  return Status::Ok();
+}
+
+Result<PageRequest> ParsePage(const http::Request& request) {
+  CUSTODY_RETURN_IF_ERROR(OnlyQueryParameters(request, {"limit", "after"}));
+  PageRequest page;
+  if (const std::optional<std::string> limit = request.QueryParam("limit")) {
+    const Result<int64_t> value = ParseNonNegative(*limit);
+    if (!value.ok() || *value < 1 || *value > kMaxPageSize) {
+      return InvalidArgument(
+          "limit must be an integer between 1 and " + std::to_string(kMaxPageSize), "limit");
+    }
+    page.limit = static_cast<int>(*value);
+  }
+  if (const std::optional<std::string> after = request.QueryParam("after")) {
+    const Result<int64_t> value = ParseNonNegative(*after);
+    if (!value.ok()) {
+      return InvalidArgument("after must be the next_cursor of a previous page", "after");
+    }
+    page.after = *value;
+  }
+  return page;
+}
+
+nlohmann::json CursorJson(const std::optional<int64_t>& next_after) {
+  if (!next_after.has_value()) {
+    return nullptr;
+  }
+  return std::to_string(*next_after);
+}
+
+nlohmann::json ListJson(nlohmann::json items, const std::optional<int64_t>& next_after) {
+  nlohmann::json list = nlohmann::json::object();
+  list["items"] = std::move(items);
+  list["next_cursor"] = CursorJson(next_after);
+  return list;
+}
+
+}  // namespace custody::api

@@ -1,0 +1,17 @@
+#include "custody/api/routes.h"
+
+namespace custody::api {
+
+void RegisterApiRoutes(http::Router& router, ApiContext& api) {
+  RegisterMeRoutes(router, api);
+  RegisterEntityRoutes(router, api);
+  RegisterUserRoutes(router, api);
+  RegisterRoleAssignmentRoutes(router, api);
+  RegisterTokenRoutes(router, api);
+  RegisterAwsConnectionRoutes(router, api);
+  RegisterEvidenceRoutes(router, api);
+  RegisterVersionRoutes(router, api);
+  RegisterAuditRecordRoutes(router, api);
+}
+
+}  // namespace custody::api

@@ -1,0 +1,22 @@
+// The /api/v1 routes of docs/api.md, one Register function per resource file.
+#pragma once
+
+#include "custody/api/handler_support.h"
+#include "custody/http/router.h"
+
+namespace custody::api {
+
+// Registers every /api/v1 route. `api` must outlive the router.
+void RegisterApiRoutes(http::Router& router, ApiContext& api);
+
+void RegisterMeRoutes(http::Router& router, ApiContext& api);
+void RegisterEntityRoutes(http::Router& router, ApiContext& api);
+void RegisterUserRoutes(http::Router& router, ApiContext& api);
+void RegisterRoleAssignmentRoutes(http::Router& router, ApiContext& api);
+void RegisterTokenRoutes(http::Router& router, ApiContext& api);
+void RegisterAwsConnectionRoutes(http::Router& router, ApiContext& api);
+void RegisterEvidenceRoutes(http::Router& router, ApiContext& api);
+void RegisterVersionRoutes(http::Router& router, ApiContext& api);
+void RegisterAuditRecordRoutes(http::Router& router, ApiContext& api);
+
+}  // namespace custody::api
