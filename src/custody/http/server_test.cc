@@ -11,10 +11,12 @@
 #include <atomic>
 #include <chrono>
 #include <map>
+#include <mutex>
 #include <sstream>
 #include <stdexcept>
 #include <string>
 #include <thread>
+#include <utility>
 #include <vector>
 
 #include <gtest/gtest.h>
@@ -376,6 +378,50 @@ TEST_F(ServerTest, ChunkedBodyOverLimitRejected) {
   ASSERT_TRUE(response.complete);
   EXPECT_EQ(response.status, 413);
   EXPECT_GE(metrics_.request_body_bytes(), 1024u);
+}
+
+TEST_F(ServerTest, RejectionReportedBeforeResponse) {
+  std::mutex mutex;
+  std::vector<std::pair<std::string, ErrorCode>> reported;  // request id, rejection code
+  options_.on_rejected = [&](const Request& request, const Status& rejection) {
+    std::lock_guard lock(mutex);
+    reported.emplace_back(request.request_id, rejection.code());
+    EXPECT_EQ(request.headers.Get("Authorization"), "Bearer token");
+    EXPECT_TRUE(request.body.empty());
+    return Status::Ok();
+  };
+  StartServer();
+
+  Client large(server_->port());
+  ASSERT_TRUE(large.Send(
+      "PUT /echo HTTP/1.1\r\nHost: t\r\nX-Request-Id: big-2\r\nAuthorization: Bearer token\r\n"
+      "Content-Length: 104857600\r\n\r\n"));
+  ASSERT_EQ(large.Read().status, 413);
+  Client bad_target(server_->port());
+  ASSERT_TRUE(bad_target.Send(
+      Get("/items/%00x", "X-Request-Id: nul-1\r\nAuthorization: Bearer token\r\n")));
+  ASSERT_EQ(bad_target.Read().status, 400);
+  Client routed(server_->port());
+  ASSERT_TRUE(routed.Send(Get("/hello", "Authorization: Bearer token\r\n")));
+  ASSERT_EQ(routed.Read().status, 200);
+
+  std::lock_guard lock(mutex);
+  ASSERT_EQ(reported.size(), 2u);
+  EXPECT_EQ(reported[0], std::make_pair(std::string("big-2"), ErrorCode::kPayloadTooLarge));
+  EXPECT_EQ(reported[1], std::make_pair(std::string("nul-1"), ErrorCode::kInvalidArgument));
+}
+
+TEST_F(ServerTest, FailedRejectionReportReplacesResponse) {
+  options_.on_rejected = [](const Request&, const Status&) {
+    return Unavailable("the audit log cannot be written");
+  };
+  StartServer();
+  Client client(server_->port());
+  ASSERT_TRUE(client.Send("POST /echo HTTP/1.1\r\nHost: t\r\nContent-Length: 5000\r\n\r\n"));
+  const ParsedResponse response = client.Read();
+  ASSERT_TRUE(response.complete);
+  EXPECT_EQ(response.status, 503);
+  EXPECT_NE(response.body.find("audit log"), std::string::npos) << response.body;
 }
 
 TEST_F(ServerTest, MalformedRequestGets400) {

@@ -3,12 +3,55 @@
 #include <pthread.h>
 #include <signal.h>
 
+#include <algorithm>
+#include <chrono>
+#include <optional>
 #include <utility>
 
+#include "custody/audit/record.h"
 #include "custody/common/log.h"
 #include "custody/server/operations.h"
 
 namespace custody::server {
+namespace {
+
+// The region that signs AssumeRole calls: the region of the default endpoint,
+// https://sts.us-east-1.amazonaws.com. One client serves every organization.
+// NOTE: an aws.sts_endpoint in another AWS region needs that region for signing, and the
+// configuration has no key for it yet (Ceph RGW does not check the region).
+constexpr std::string_view kStsRegion = "us-east-1";
+
+aws::Credentials ServiceCredentials(const AwsSection& aws) {
+  aws::Credentials credentials;
+  credentials.access_key_id = aws.access_key_id.Reveal();
+  credentials.secret_access_key = aws.secret_access_key;
+  return credentials;
+}
+
+Status CheckAuditLogTail(store::Transaction& tx) {
+  CUSTODY_ASSIGN_OR_RETURN(
+      std::optional<store::Row> row,
+      tx.QueryOne("SELECT seq, encoded FROM audit_records ORDER BY seq DESC LIMIT 1"));
+  if (!row.has_value()) {
+    return Status::Ok();
+  }
+  CUSTODY_ASSIGN_OR_RETURN(const audit::DecodedRecord decoded, audit::Decode(row->Bytes(1)));
+  if (decoded.seq != static_cast<uint64_t>(row->Int64(0))) {
+    return Internal("the newest audit record does not encode its own seq");
+  }
+  return Status::Ok();
+}
+
+}  // namespace
+
+void AddStoreReadinessChecks(ReadinessChecks& readiness, store::Database& database) {
+  // BEGIN IMMEDIATE takes the write lock, so a database that is locked, read-only or
+  // unreachable fails here. The empty transaction commits without writing anything.
+  readiness.Add("database", [&database] {
+    return database.Write([](store::Transaction&) { return Status::Ok(); });
+  });
+  readiness.Add("audit_log", [&database] { return database.Read(CheckAuditLogTail); });
+}
 
 http::ServerOptions MakeServerOptions(const Config& config) {
   http::ServerOptions options;
@@ -25,14 +68,72 @@ App::~App() {
   Stop();
 }
 
+Status App::BuildServices() {
+  const AwsSection& aws_config = config_.aws;
+
+  CUSTODY_ASSIGN_OR_RETURN(database_, store::Database::Open(config_.database.path));
+  AddStoreReadinessChecks(readiness_, *database_);
+
+  if (aws_config.access_key_id.empty()) {
+    log::Warn("aws.access_key_id is not set, so uploads and downloads fail until it is",
+              {{"key", "aws.access_key_id"}});
+  }
+  transport_ = aws::MakeBeastTransport();
+  aws::StsOptions sts_options;
+  sts_options.allow_insecure_loopback = aws_config.allow_insecure_loopback;
+  sts_ = std::make_unique<aws::StsClient>(*transport_, ServiceCredentials(aws_config),
+                                          aws_config.sts_endpoint, std::string(kStsRegion), clock_,
+                                          sts_options);
+
+  // Cached credentials are refreshed while they still outlast the longest URL they may sign.
+  const std::chrono::seconds longest_url(
+      std::max(aws_config.upload_url_ttl_seconds, aws_config.download_url_ttl_seconds));
+  aws::CredentialCacheOptions cache_options;
+  cache_options.refresh_margin = longest_url;
+  cache_options.session_duration = std::chrono::seconds(aws_config.session_duration_seconds);
+  const Status cache_checked = aws::CheckCredentialCacheOptions(cache_options, longest_url);
+  if (!cache_checked.ok()) {
+    return InvalidArgument("aws.session_duration_seconds is too short for the URL lifetimes: " +
+                               cache_checked.message(),
+                           "aws.session_duration_seconds");
+  }
+  credentials_ = std::make_unique<aws::CredentialCache>(*sts_, clock_, cache_options);
+
+  aws::S3Options s3_options;
+  s3_options.allow_insecure_loopback = aws_config.allow_insecure_loopback;
+  s3_ = std::make_unique<aws::S3Client>(*transport_, clock_, s3_options);
+
+  evidence::EvidenceOptions evidence_options;
+  evidence_options.upload_url_ttl = std::chrono::seconds(aws_config.upload_url_ttl_seconds);
+  evidence_options.download_url_ttl = std::chrono::seconds(aws_config.download_url_ttl_seconds);
+  evidence_options.allow_insecure_loopback = aws_config.allow_insecure_loopback;
+  evidence_ = std::make_unique<evidence::EvidenceService>(*database_, clock_, *credentials_, *s3_,
+                                                          evidence_options);
+
+  api_ = std::make_unique<api::ApiContext>(api::ApiContext{*database_, clock_, *evidence_,
+                                                           *credentials_, config_.server.public_url,
+                                                           aws_config.allow_insecure_loopback});
+  services_ = std::make_unique<Services>(Services{config_, clock_, metrics_, readiness_, *database_,
+                                                  *transport_, *sts_, *credentials_, *s3_,
+                                                  *evidence_, *api_});
+  return Status::Ok();
+}
+
 Status App::Start() {
   if (services_ != nullptr) {
     return FailedPrecondition("app already started");
   }
-  services_ = std::make_unique<Services>(Services{config_, clock_, metrics_, readiness_});
+  CUSTODY_RETURN_IF_ERROR(BuildServices());
   RegisterOperationsRoutes(router_, metrics_, readiness_);
   RegisterRoutes(router_, *services_);
-  server_ = std::make_unique<http::Server>(MakeServerOptions(config_), router_, metrics_);
+
+  http::ServerOptions options = MakeServerOptions(config_);
+  // Requests that the server rejects before routing (413, a malformed target) are access
+  // decisions too, so they get a deny record like every other request.
+  options.on_rejected = [api = api_.get()](const http::Request& request, const Status& rejection) {
+    return api::RecordRejectedRequest(*api, request, rejection);
+  };
+  server_ = std::make_unique<http::Server>(std::move(options), router_, metrics_);
   return server_->Start();
 }
 

@@ -1,8 +1,8 @@
 // App: custodyd's wiring. It owns the configuration, the shared services, the router and the
 // HTTP server, and is the one place where modules are connected.
 //
-// To add the API: put the services its handlers need into Services (built in App::Start), and
-// register their routes in RegisterRoutes (routes.cc). Register readiness checks for new
+// To add routes: put the services their handlers need into Services (built in App::Start), and
+// register the routes in RegisterRoutes (routes.cc). Register readiness checks for new
 // dependencies on services.readiness.
 #pragma once
 
@@ -10,13 +10,20 @@
 #include <memory>
 #include <string>
 
+#include "custody/api/handler_support.h"
+#include "custody/aws/credential_cache.h"
+#include "custody/aws/http_transport.h"
+#include "custody/aws/s3.h"
+#include "custody/aws/sts.h"
 #include "custody/common/clock.h"
 #include "custody/common/status.h"
+#include "custody/evidence/service.h"
 #include "custody/http/metrics.h"
 #include "custody/http/router.h"
 #include "custody/http/server.h"
 #include "custody/server/config.h"
 #include "custody/server/readiness.h"
+#include "custody/store/database.h"
 
 namespace custody::server {
 
@@ -26,7 +33,15 @@ struct Services {
   const Clock& clock;  // for every expiry check; tests pass a FixedClock
   http::Metrics& metrics;
   ReadinessChecks& readiness;
-  // TODO: the api wiring adds the store, audit log, authz, identity and AWS clients here.
+  // The control-plane database, which also contains the audit log, the identities, the roles
+  // and the evidence metadata (docs/data-model.md).
+  store::Database& database;
+  aws::HttpTransport& transport;      // outbound HTTPS to STS and S3
+  aws::StsClient& sts;                // signs AssumeRole with the service's own key
+  aws::CredentialCache& credentials;  // temporary credentials per organization and user
+  aws::S3Client& s3;                  // HEAD of uploaded objects
+  evidence::EvidenceService& evidence;
+  api::ApiContext& api;  // what the /api/v1 handlers use
 };
 
 // Registers the /api/v1 routes. Defined in routes.cc, which the api module fills in.
@@ -43,7 +58,7 @@ class App {
   App(const App&) = delete;
   App& operator=(const App&) = delete;
 
-  // Builds the services, registers every route and starts listening.
+  // Opens the database, builds the services, registers every route and starts listening.
   Status Start();
   // Stops accepting, finishes requests in flight (bounded) and stops the threads.
   void Stop();
@@ -60,9 +75,24 @@ class App {
   http::Metrics metrics_;
   ReadinessChecks readiness_;
   http::Router router_;
+  std::unique_ptr<store::Database> database_;
+  std::unique_ptr<aws::HttpTransport> transport_;
+  std::unique_ptr<aws::StsClient> sts_;
+  std::unique_ptr<aws::CredentialCache> credentials_;
+  std::unique_ptr<aws::S3Client> s3_;
+  std::unique_ptr<evidence::EvidenceService> evidence_;
+  std::unique_ptr<api::ApiContext> api_;
   std::unique_ptr<Services> services_;
-  std::unique_ptr<http::Server> server_;
+  std::unique_ptr<http::Server> server_;  // last, so that it stops before the services go
+
+  // Opens the database and builds the AWS clients and the API's services.
+  Status BuildServices();
 };
+
+// Registers the readiness checks of the database ("database": a write transaction can begin
+// and commit) and of the audit log ("audit_log": its newest record can be read and decoded).
+// Neither adds a record or changes a row.
+void AddStoreReadinessChecks(ReadinessChecks& readiness, store::Database& database);
 
 // Runs `custodyd serve`: starts the app, logs the listening address, waits for SIGTERM or
 // SIGINT, then stops. Returns the process exit code (0 after a clean stop).

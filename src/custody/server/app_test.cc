@@ -1,9 +1,27 @@
 #include "custody/server/app.h"
 
+#include <string>
+
 #include <gtest/gtest.h>
+
+#include "custody/audit/audit_log.h"
+#include "custody/store/testing.h"
 
 namespace custody::server {
 namespace {
+
+// A configuration whose database lives in a fresh temporary directory.
+class AppTest : public ::testing::Test {
+ protected:
+  Config TestConfig() const {
+    Config config;
+    config.server.listen_port = 0;
+    config.database.path = directory_.directory() + "/app.db";
+    return config;
+  }
+
+  store::TempDatabase directory_;
+};
 
 TEST(App, ServerOptionsFromConfig) {
   Config config;
@@ -18,10 +36,8 @@ TEST(App, ServerOptionsFromConfig) {
   EXPECT_EQ(options.max_body_bytes, 2048u);
 }
 
-TEST(App, StartsOnFreePortAndStops) {
-  Config config;
-  config.server.listen_port = 0;
-  App app(config);
+TEST_F(AppTest, StartsOnFreePortAndStops) {
+  App app(TestConfig());
   const Status status = app.Start();
   ASSERT_TRUE(status.ok()) << status.ToString();
   EXPECT_NE(app.port(), 0);
@@ -29,15 +45,79 @@ TEST(App, StartsOnFreePortAndStops) {
   app.Stop();
 }
 
-TEST(App, StartFailsWhenPortTaken) {
-  Config config;
-  config.server.listen_port = 0;
+TEST_F(AppTest, StartFailsWhenPortTaken) {
+  Config config = TestConfig();
   App first(config);
   ASSERT_TRUE(first.Start().ok());
   config.server.listen_port = first.port();
   App second(config);
   const Status status = second.Start();
   EXPECT_EQ(status.code(), ErrorCode::kUnavailable);
+}
+
+TEST_F(AppTest, StartFailsWithoutDatabase) {
+  Config config = TestConfig();
+  config.database.path = directory_.directory() + "/missing/folder/app.db";
+  App app(config);
+  EXPECT_FALSE(app.Start().ok());
+  EXPECT_EQ(app.port(), 0);
+}
+
+TEST_F(AppTest, SessionShorterThanUrlsRejected) {
+  Config config = TestConfig();
+  config.aws.upload_url_ttl_seconds = 3600;
+  config.aws.session_duration_seconds = 3600;
+  App app(config);
+  const Status status = app.Start();
+  EXPECT_EQ(status.code(), ErrorCode::kInvalidArgument);
+  EXPECT_EQ(status.field(), "aws.session_duration_seconds");
+}
+
+TEST(StoreReadinessTest, PassesWithoutWriting) {
+  store::TempDatabase temp;
+  ReadinessChecks readiness;
+  AddStoreReadinessChecks(readiness, temp.db());
+  ASSERT_EQ(readiness.size(), 2u);
+  EXPECT_TRUE(readiness.Run().empty());
+
+  const Result<int64_t> records =
+      store::ReadReturning<int64_t>(temp.db(), [](store::Transaction& tx) -> Result<int64_t> {
+        CUSTODY_ASSIGN_OR_RETURN(std::optional<store::Row> row,
+                                 tx.QueryOne("SELECT COUNT(*) FROM audit_records"));
+        return row->Int64(0);
+      });
+  ASSERT_TRUE(records.ok());
+  EXPECT_EQ(*records, 0);
+}
+
+TEST(StoreReadinessTest, NamesFailedChecks) {
+  store::TempDatabase temp;
+  ReadinessChecks readiness;
+  AddStoreReadinessChecks(readiness, temp.db());
+
+  temp.db().InjectFailureForTesting(store::InjectedFailure::kWrites);
+  std::vector<ReadinessChecks::Failure> failures = readiness.Run();
+  ASSERT_EQ(failures.size(), 1u);
+  EXPECT_EQ(failures[0].name, "database");
+
+  temp.db().InjectFailureForTesting(store::InjectedFailure::kAll);
+  failures = readiness.Run();
+  ASSERT_EQ(failures.size(), 2u);
+  EXPECT_EQ(failures[1].name, "audit_log");
+}
+
+TEST(StoreReadinessTest, NonEmptyAuditLogPasses) {
+  store::TempDatabase temp;
+  audit::Record record;
+  record.actor = "system";
+  record.action = "test.event";
+  record.decision = "allow";
+  ASSERT_TRUE(temp.db()
+                  .Write([&](store::Transaction& tx) { return audit::Append(tx, record).status(); })
+                  .ok());
+  ReadinessChecks readiness;
+  AddStoreReadinessChecks(readiness, temp.db());
+  EXPECT_TRUE(readiness.Run().empty());
 }
 
 }  // namespace

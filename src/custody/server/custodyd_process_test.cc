@@ -211,7 +211,10 @@ TEST_F(CustodydProcess, ServesHealthzAndStopsOnSigterm) {
 }
 
 TEST_F(CustodydProcess, StopsOnSigint) {
-  const std::string config = WriteConfig("[server]\nlisten = \"127.0.0.1:0\"\n");
+  // serve opens the database at start, so it needs a path it can create.
+  const std::string config =
+      WriteConfig("[server]\nlisten = \"127.0.0.1:0\"\n\n[database]\npath = \"" +
+                  (directory_ / "custody.db").string() + "\"\n");
   Custodyd process({"--config", config, "serve"});
   ASSERT_FALSE(process.WaitForLine("custodyd listening", milliseconds(20000)).empty())
       << process.output();
@@ -220,6 +223,35 @@ TEST_F(CustodydProcess, StopsOnSigint) {
   ASSERT_NE(status, -1);
   ASSERT_TRUE(WIFEXITED(status));
   EXPECT_EQ(WEXITSTATUS(status), 0);
+}
+
+TEST_F(CustodydProcess, InitPrintsIdsAndToken) {
+  const std::string config =
+      WriteConfig("[database]\npath = \"" + (directory_ / "custody.db").string() + "\"\n");
+  Custodyd process(
+      {"--config", config, "init", "--org", "Acme", "--admin-email", "Admin@Acme.test"});
+  ASSERT_TRUE(process.started());
+  const std::string line = process.WaitForLine("\"token\":\"cst_", milliseconds(20000));
+  ASSERT_FALSE(line.empty()) << process.output();
+  EXPECT_EQ(line.rfind("{\"organization_id\":\"org_", 0), 0u) << line;
+  EXPECT_NE(line.find("\"root_entity_id\":\"ent_"), std::string::npos) << line;
+  EXPECT_NE(line.find("\"admin_user_id\":\"usr_"), std::string::npos) << line;
+  const int status = process.WaitForExit(milliseconds(15000));
+  ASSERT_TRUE(WIFEXITED(status)) << "wait status " << status;
+  EXPECT_EQ(WEXITSTATUS(status), 0);
+}
+
+TEST_F(CustodydProcess, InitWithInvalidEmailExitsTwo) {
+  const std::string config =
+      WriteConfig("[database]\npath = \"" + (directory_ / "custody.db").string() + "\"\n");
+  Custodyd process({"--config", config, "init", "--org", "Acme", "--admin-email", "not-an-email"});
+  ASSERT_TRUE(process.started());
+  const std::string line = process.WaitForLine("custodyd init failed", milliseconds(20000));
+  EXPECT_NE(line.find("\"field\":\"/email\""), std::string::npos) << process.output();
+  const int status = process.WaitForExit(milliseconds(15000));
+  ASSERT_TRUE(WIFEXITED(status)) << "wait status " << status;
+  EXPECT_EQ(WEXITSTATUS(status), 2) << process.output();
+  EXPECT_EQ(process.output().find("cst_"), std::string::npos) << process.output();
 }
 
 TEST_F(CustodydProcess, InvalidConfigExitsWithKeyNamed) {

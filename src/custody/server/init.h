@@ -16,8 +16,9 @@ struct InitOptions {
 };
 
 // Runs the init command and prints its result as one JSON object on standard output:
-// {"organization": {...}, "root_entity": {...}, "admin": {...}, "token": "cst_..."}.
-// The token appears only there. Returns the process exit code.
+// {"organization_id": "org_...", "root_entity_id": "ent_...", "admin_user_id": "usr_...",
+//  "token": "cst_..."}. The token appears only there. Returns the process exit code: 0 on
+// success, 2 for an invalid organization name or e-mail address, 1 for any other failure.
 int RunInit(const Config& config, const InitOptions& options);
 
 }  // namespace custody::server

@@ -1,10 +1,12 @@
 // The seam between the server and the api module: every /api/v1 route is registered here.
+#include "custody/api/routes.h"
+
 #include "custody/server/app.h"
 
 namespace custody::server {
 
-void RegisterRoutes(http::Router& /*router*/, Services& /*services*/) {
-  // TODO: register the api module's handlers (docs/api.md) once custody_api exists.
+void RegisterRoutes(http::Router& router, Services& services) {
+  api::RegisterApiRoutes(router, services.api);
 }
 
 }  // namespace custody::server
