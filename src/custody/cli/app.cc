@@ -8,6 +8,7 @@
 
 #include "custody/aws/http_transport.h"
 #include "custody/cli/api_client.h"
+#include "custody/cli/media_type.h"
 #include "custody/cli/resume.h"
 
 namespace custody::cli {
@@ -152,6 +153,13 @@ Status CheckArguments(const Arguments& arguments) {
       arguments.upload.evidence_id.empty()) {
     return InvalidArgument(
         "upload needs --entity ENT_ID (or --evidence EVD_ID of an existing item)", "--entity");
+  }
+  if (arguments.command == Command::kUpload && !arguments.upload.media_type.empty() &&
+      !IsValidMediaType(arguments.upload.media_type)) {
+    return InvalidArgument(
+        "--media-type must be a type/subtype without parameters, such as "
+        "application/pdf",
+        "--media-type");
   }
   return Status::Ok();
 }

@@ -1,5 +1,10 @@
 #include "custody/cli/app.h"
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
 #include <sstream>
 #include <vector>
 
@@ -59,6 +64,13 @@ TEST(ParseArgumentsTest, Download) {
   EXPECT_EQ(download.version_id, "ver_2");
   EXPECT_EQ(download.output, "out.bin");
   EXPECT_TRUE(download.force);
+}
+
+TEST(ParseArgumentsTest, UploadRejectsMediaTypeParameters) {
+  const ParseResult result = Parse(
+      {"upload", "rules.csv", "--entity", "ent_1", "--media-type", "text/csv; charset=utf-8"});
+  EXPECT_EQ(result.exit_code, kExitUsage);
+  EXPECT_NE(result.error.find("--media-type"), std::string::npos) << result.error;
 }
 
 TEST(ParseArgumentsTest, ListVariants) {
@@ -182,9 +194,21 @@ TEST_F(MainTest, TokenInConfigFileIsRejected) {
 }
 
 TEST_F(MainTest, UnreachableServerIsFailure) {
-  // Port 1 on loopback: nothing listens there, so the connection is refused at once.
-  EXPECT_EQ(Run({"ls", "--server", "http://127.0.0.1:1"}, {{"CUSTODY_TOKEN", "cst_a_b"}}),
-            kExitFailure);
+  // A socket bound to a loopback port but not listening: connections to it are refused, and
+  // no other process can take the port while the socket stays open.
+  const int socket_fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  ASSERT_GE(socket_fd, 0);
+  sockaddr_in address{};
+  address.sin_family = AF_INET;
+  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  socklen_t length = sizeof(address);
+  ASSERT_EQ(::bind(socket_fd, reinterpret_cast<sockaddr*>(&address), length), 0);
+  ASSERT_EQ(::getsockname(socket_fd, reinterpret_cast<sockaddr*>(&address), &length), 0);
+  const std::string server = "http://127.0.0.1:" + std::to_string(ntohs(address.sin_port));
+
+  const int exit_code = Run({"ls", "--server", server.c_str()}, {{"CUSTODY_TOKEN", "cst_a_b"}});
+  ::close(socket_fd);
+  EXPECT_EQ(exit_code, kExitFailure);
   EXPECT_EQ(err_.str().rfind("error: ", 0), 0u) << err_.str();
   EXPECT_EQ(err_.str().find("cst_a_b"), std::string::npos);
 }

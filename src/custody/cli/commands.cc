@@ -1,6 +1,7 @@
 #include "custody/cli/commands.h"
 
 #include <algorithm>
+#include <cctype>
 #include <optional>
 #include <system_error>
 #include <utility>
@@ -138,6 +139,14 @@ Status RunUpload(CommandContext& context, const UploadOptions& options) {
   const std::string file_name = path.filename().string();
   if (!IsPlainFileName(file_name)) {
     return InvalidArgument(options.file + " does not name a file", "FILE");
+  }
+  // The server rejects such names too, but only after an evidence item may have been created.
+  if (std::isspace(static_cast<unsigned char>(file_name.front())) ||
+      std::isspace(static_cast<unsigned char>(file_name.back()))) {
+    return InvalidArgument("the file name \"" + SanitizeForTerminal(file_name) +
+                               "\" starts or ends with white space, which Custody does not "
+                               "accept; rename the file",
+                           "FILE");
   }
   CUSTODY_ASSIGN_OR_RETURN(InputFile file, OpenInputFile(path));
   if (file.size == 0) {
@@ -400,9 +409,9 @@ Status RunResume(CommandContext& context, const ResumeOptions& options) {
     context.err << "error: " << SanitizeForTerminal(record.file_path) << " (version "
                 << record.version_id << ") is still queued: " << status.message() << "\n";
     if (!IsRetryable(status)) {
-      context.err << "  retrying will not help until that is fixed; remove the record with "
+      context.err << "  retrying will not help until that is fixed (or remove the record with "
                      "custody resume --drop "
-                  << record.version_id << "\n";
+                  << record.version_id << ")\n";
     }
     if (!saved.ok()) {
       context.err << "error: " << saved.message() << "\n";

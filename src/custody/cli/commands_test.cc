@@ -133,6 +133,17 @@ TEST_F(CommandsTest, UploadRejectsEmptyFile) {
   EXPECT_TRUE(custody_.calls.empty());
 }
 
+TEST_F(CommandsTest, UploadRejectsNameWithEdgeSpace) {
+  const auto file = directory_.Write("rules.csv ", kContents);
+  UploadOptions options;
+  options.file = file.string();
+  options.entity_id = "ent_1";
+  const Status status = RunUpload(context_, options);
+  EXPECT_EQ(status.code(), ErrorCode::kInvalidArgument);
+  EXPECT_TRUE(custody_.calls.empty())
+      << "no evidence item is created for a name the server rejects";
+}
+
 TEST_F(CommandsTest, UploadMissingFileIsNotFound) {
   UploadOptions options;
   options.file = (directory_.path() / "absent.csv").string();

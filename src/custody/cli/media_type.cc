@@ -48,7 +48,26 @@ constexpr std::array<std::pair<std::string_view, std::string_view>, 35> kMediaTy
     {"zip", "application/zip"},
 }};
 
+bool IsRestrictedName(std::string_view name) {
+  if (name.empty() || name.size() > 127 || !std::isalnum(static_cast<unsigned char>(name[0]))) {
+    return false;
+  }
+  return std::all_of(name.begin(), name.end(), [](char c) {
+    return std::isalnum(static_cast<unsigned char>(c)) ||
+           std::string_view("!#$&-^_.+").find(c) != std::string_view::npos;
+  });
+}
+
 }  // namespace
+
+bool IsValidMediaType(std::string_view media_type) {
+  const size_t slash = media_type.find('/');
+  if (slash == std::string_view::npos) {
+    return false;
+  }
+  return IsRestrictedName(media_type.substr(0, slash)) &&
+         IsRestrictedName(media_type.substr(slash + 1));
+}
 
 std::string GuessMediaType(std::string_view file_name) {
   const size_t dot = file_name.rfind('.');

@@ -13,4 +13,8 @@ inline constexpr std::string_view kDefaultMediaType = "application/octet-stream"
 // because the server accepts only a bare type/subtype.
 std::string GuessMediaType(std::string_view file_name);
 
+// True for an RFC 6838 "type/subtype" without parameters: each name 1 to 127 characters of
+// letters, digits and !#$&-^_.+, starting with a letter or digit.
+bool IsValidMediaType(std::string_view media_type);
+
 }  // namespace custody::cli

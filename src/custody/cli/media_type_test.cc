@@ -26,5 +26,19 @@ TEST(GuessMediaTypeTest, Table) {
   }
 }
 
+TEST(IsValidMediaTypeTest, Table) {
+  EXPECT_TRUE(IsValidMediaType("application/pdf"));
+  EXPECT_TRUE(IsValidMediaType("application/vnd.ms-excel"));
+  EXPECT_TRUE(IsValidMediaType("image/svg+xml"));
+  EXPECT_FALSE(IsValidMediaType(""));
+  EXPECT_FALSE(IsValidMediaType("pdf"));
+  EXPECT_FALSE(IsValidMediaType("text/plain; charset=utf-8"));
+  EXPECT_FALSE(IsValidMediaType("text/plain/extra"));
+  EXPECT_FALSE(IsValidMediaType("/plain"));
+  EXPECT_FALSE(IsValidMediaType("text/"));
+  EXPECT_FALSE(IsValidMediaType("text/-dash-first"));
+  EXPECT_FALSE(IsValidMediaType("text/pl\nain"));
+}
+
 }  // namespace
 }  // namespace custody::cli
