@@ -276,6 +276,20 @@ Status RunDownload(CommandContext& context, const DownloadOptions& options) {
 
 namespace {
 
+// Returns OK, and prints the version, when the record's version is stored already; otherwise
+// returns `failure`.
+Status ReportIfStored(CommandContext& context, const ResumeRecord& record, const Status& failure) {
+  CUSTODY_ASSIGN_OR_RETURN(const std::vector<Version> versions,
+                           context.api.ListVersions(record.evidence_id));
+  for (const Version& version : versions) {
+    if (version.id == record.version_id && version.status == "stored") {
+      context.out << "version " << version.id << " stored\n";
+      return Status::Ok();
+    }
+  }
+  return failure;
+}
+
 // One attempt at a queued upload. `fresh_upload` carries a presigned PUT between attempts
 // while it has time left, so retries do not create one version after another.
 Status ResumeOnce(CommandContext& context, ResumeRecord& record,
@@ -299,8 +313,17 @@ Status ResumeOnce(CommandContext& context, ResumeRecord& record,
     }
   }
   if (!fresh_upload) {
-    CUSTODY_ASSIGN_OR_RETURN(fresh_upload,
-                             context.api.RefreshUploadUrl(record.evidence_id, record.version_id));
+    Result<std::optional<PresignedTransfer>> refreshed =
+        context.api.RefreshUploadUrl(record.evidence_id, record.version_id);
+    if (!refreshed.ok()) {
+      // 409 means the version is no longer pending: an earlier attempt may have stored it
+      // after all, with only the response lost.
+      if (refreshed.status().code() == ErrorCode::kConflict) {
+        return ReportIfStored(context, record, refreshed.status());
+      }
+      return refreshed.status();
+    }
+    fresh_upload = std::move(refreshed).value();
   }
   if (!fresh_upload) {
     // The server cannot sign a new URL for this version, so the file becomes a new version of

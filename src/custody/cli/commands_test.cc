@@ -264,6 +264,23 @@ TEST_F(CommandsTest, ResumeBacksOffThenKeepsRecord) {
   ASSERT_EQ(Queue().size(), 1u);
 }
 
+TEST_F(CommandsTest, ResumeFindsVersionAlreadyStored) {
+  custody_.offers_upload_url = true;
+  s3_.failures_left = 1;
+  const auto file = directory_.Write("rules.csv", kContents);
+  UploadOptions options;
+  options.file = file.string();
+  options.entity_id = "ent_1";
+  ASSERT_FALSE(RunUpload(context_, options).ok());
+  custody_.versions["ver_1"]["status"] = "stored";  // the lost response was a success
+  out_.str("");
+
+  ASSERT_TRUE(RunResume(context_, ResumeOptions{}).ok()) << err_.str();
+  EXPECT_EQ(out_.str(), "version ver_1 stored\n");
+  EXPECT_EQ(s3_.requests, 1) << "nothing is sent again";
+  EXPECT_TRUE(Queue().empty());
+}
+
 TEST_F(CommandsTest, ResumeCompletionOnlyStage) {
   custody_.complete_failure = 503;
   const auto file = directory_.Write("rules.csv", kContents);

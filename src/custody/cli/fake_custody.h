@@ -98,6 +98,9 @@ class FakeCustody {
       if (!offers_upload_url) {
         return ProblemResponse(404, "no route");
       }
+      if (version["status"] == "stored") {
+        return ProblemResponse(409, "already stored");
+      }
       return JsonResponse(200, Upload(version_id).dump());
     }
     if (action == "complete") {
