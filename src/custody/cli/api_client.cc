@@ -61,8 +61,8 @@ std::string PercentEncode(std::string_view text) {
   return out;
 }
 
-Status UnexpectedResponse(std::string_view what) {
-  return Internal("unexpected response from the Custody server: " + std::string(what));
+Status UnexpectedResponse(std::string_view problem) {
+  return Internal("unexpected response from the Custody server: " + std::string(problem));
 }
 
 Result<json> ParseObject(std::string_view body) {

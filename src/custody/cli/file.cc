@@ -45,9 +45,10 @@ Status UniqueFd::Close(const std::filesystem::path& path) {
   return Status::Ok();
 }
 
-Status ErrnoStatus(int error_number, std::string_view what, const std::filesystem::path& path) {
+Status ErrnoStatus(int error_number, std::string_view operation,
+                   const std::filesystem::path& path) {
   std::string message =
-      std::string(what) + " " + path.string() + " failed: " + std::strerror(error_number);
+      std::string(operation) + " " + path.string() + " failed: " + std::strerror(error_number);
   switch (error_number) {
     case ENOENT:
       return NotFound(std::move(message));

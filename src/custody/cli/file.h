@@ -39,9 +39,9 @@ class UniqueFd {
   int fd_ = -1;
 };
 
-// Status for a failed system call: "<what> <path> failed: <strerror>", with kNotFound for
+// Status for a failed system call: "<operation> <path> failed: <strerror>", with kNotFound for
 // ENOENT and kFailedPrecondition otherwise (a local EACCES is not an authentication error).
-Status ErrnoStatus(int error_number, std::string_view what, const std::filesystem::path& path);
+Status ErrnoStatus(int error_number, std::string_view operation, const std::filesystem::path& path);
 
 // A regular file opened for reading, with its size at the time of opening.
 struct InputFile {

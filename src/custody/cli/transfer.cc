@@ -42,8 +42,9 @@ bool IsRetryable(const Status& status) {
   return status.code() == ErrorCode::kUnavailable || status.code() == ErrorCode::kDeadlineExceeded;
 }
 
-Status S3ResponseStatus(const aws::HttpResponse& response, std::string_view what) {
-  std::string message = std::string(what) + " failed: S3 returned " + DescribeS3Error(response);
+Status S3ResponseStatus(const aws::HttpResponse& response, std::string_view operation) {
+  std::string message =
+      std::string(operation) + " failed: S3 returned " + DescribeS3Error(response);
   if (response.status == 500 || response.status == 502 || response.status == 503 ||
       response.status == 504) {
     return Unavailable(std::move(message));

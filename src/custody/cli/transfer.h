@@ -29,6 +29,6 @@ std::string S3ErrorCode(const aws::HttpResponse& response);
 bool IsRetryable(const Status& status);
 
 // Status for a non-2xx S3 response: 5xx become kUnavailable (retryable), others kUpstreamFailed.
-Status S3ResponseStatus(const aws::HttpResponse& response, std::string_view what);
+Status S3ResponseStatus(const aws::HttpResponse& response, std::string_view operation);
 
 }  // namespace custody::cli

@@ -26,8 +26,8 @@ bool IsChecksumError(const std::string& code) {
   return false;
 }
 
-Status FileChanged(const std::filesystem::path& path, const std::string& how) {
-  return Conflict(path.string() + " changed after it was hashed (" + how +
+Status FileChanged(const std::filesystem::path& path, const std::string& evidence_of_change) {
+  return Conflict(path.string() + " changed after it was hashed (" + evidence_of_change +
                   "); run custody upload again to upload its current content");
 }
 
