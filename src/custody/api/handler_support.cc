@@ -72,6 +72,8 @@ Result<int64_t> ParseNonNegative(std::string_view text) {
 
 }  // namespace
 
+// NOTE: every failed authentication is a synchronous database write, so a flood of bad tokens
+// is limited only by the database's write rate; there is no rate limit per client yet.
 Result<RequestContext> Authenticate(ApiContext& api, const http::Request& request,
                                     std::string_view action) {
   std::string reason;
@@ -112,6 +114,15 @@ Status RecordRejectedRequest(ApiContext& api, const http::Request& request,
   const evidence::AuditEntry entry{"http.request", "", ""};
   const Status recorded = evidence::RecordDenial(api.db, api.clock, context, entry, rejection);
   return recorded.code() == ErrorCode::kUnavailable ? recorded : Status::Ok();
+}
+
+void LogRequestFailure(const http::Request& request, std::string_view action,
+                       const Status& status) {
+  const log::Level level =
+      status.code() == ErrorCode::kInternal ? log::Level::kError : log::Level::kWarn;
+  log::Write(
+      level, "request failed",
+      {{"request_id", request.request_id}, {"action", action}, {"error", status.ToString()}});
 }
 
 Status RecordParseDenial(ApiContext& api, const RequestContext& context, std::string_view action,

@@ -70,6 +70,9 @@ struct Endpoint {
   std::function<Result<http::Response>(const RequestContext& context, Input& input)> act;
 };
 
+// Logs a request that failed for a reason other than a denial (a 5xx), with its request id.
+void LogRequestFailure(const http::Request& request, std::string_view action, const Status& status);
+
 // Records the denial of a request that failed in Serve's own steps. Returns the status of the
 // response: `denial`, or kUnavailable when the record cannot be written.
 Status RecordParseDenial(ApiContext& api, const RequestContext& context, std::string_view action,
@@ -89,6 +92,9 @@ http::Handler Serve(ApiContext& api, Endpoint<Input> endpoint) {
     }
     Result<http::Response> response = endpoint.act(*context, *input);
     if (!response.ok()) {
+      if (!evidence::IsDenial(response.status())) {
+        LogRequestFailure(request, endpoint.action, response.status());
+      }
       return ErrorResponse(response.status());
     }
     return std::move(response).value();
