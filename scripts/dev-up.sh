@@ -71,7 +71,7 @@ set -a
 . "$rgw_dir/env"
 set +a
 
-log "creating bucket $bucket with a CORS configuration for browser uploads"
+log "creating bucket $bucket"
 aws_config=$var_dir/aws-config
 cat >"$aws_config" <<EOF
 [default]
@@ -79,25 +79,8 @@ region = $AWS_DEFAULT_REGION
 s3 =
     addressing_style = path
 EOF
-cors_file=$var_dir/bucket-cors.json
-cat >"$cors_file" <<EOF
-{
-  "CORSRules": [
-    {
-      "AllowedOrigins": ["$server_url"],
-      "AllowedMethods": ["PUT", "GET", "HEAD"],
-      "AllowedHeaders": ["*"],
-      "ExposeHeaders": ["ETag", "x-amz-request-id", "x-amz-server-side-encryption",
-                        "x-amz-server-side-encryption-aws-kms-key-id"],
-      "MaxAgeSeconds": 3000
-    }
-  ]
-}
-EOF
 export AWS_CONFIG_FILE=$aws_config
 "$aws_cli" --endpoint-url "$S3_ENDPOINT" s3api create-bucket --bucket "$bucket" >/dev/null
-"$aws_cli" --endpoint-url "$S3_ENDPOINT" s3api put-bucket-cors --bucket "$bucket" \
-  --cors-configuration "file://$cors_file"
 
 config=$var_dir/custodyd.toml
 cat >"$config" <<EOF
@@ -123,23 +106,20 @@ export CUSTODY_AWS_SECRET_ACCESS_KEY=$AWS_SECRET_ACCESS_KEY
 log "creating the demo organization"
 init_json=$("$custodyd" --config "$config" init --org "Demo Organization" \
   --admin-email admin@demo.example --admin-name "Demo Admin")
-admin_token=$(printf '%s' "$init_json" | "$python" -c '
+# init prints its JSON result between log lines, one JSON object per line.
+admin_token=$(printf '%s\n' "$init_json" | "$python" -c '
 import json, sys
 
-def find_token(value):
-    if isinstance(value, str):
-        return value if value.startswith("cst_") else None
-    children = value.values() if isinstance(value, dict) else value if isinstance(value, list) else []
-    for child in children:
-        token = find_token(child)
-        if token:
-            return token
-    return None
-
-token = find_token(json.load(sys.stdin))
-if not token:
-    sys.exit("custodyd init printed no token (a string starting with cst_)")
-print(token)
+for line in sys.stdin:
+    try:
+        value = json.loads(line)
+    except json.JSONDecodeError:
+        continue
+    token = value.get("token", "") if isinstance(value, dict) else ""
+    if isinstance(token, str) and token.startswith("cst_"):
+        print(token)
+        sys.exit(0)
+sys.exit("custodyd init printed no token (a string starting with cst_)")
 ')
 
 log "starting custodyd on $server_url (log: $var_dir/custodyd.log)"
@@ -170,6 +150,16 @@ entity_id=$(printf '%s' "$entity_json" | json_get id)
 api PUT /api/v1/aws-connection "{\"role_arn\": \"$S3_ROLE_ARN\", \"bucket\": \"$bucket\",
   \"region\": \"us-east-1\", \"kms_key_id\": \"testkey-1\", \"key_prefix\": \"evidence/\",
   \"endpoint\": \"$S3_ENDPOINT\"}" >/dev/null
+
+# The CORS rules that browser uploads need come from Custody, as an admin would copy them.
+log "setting the bucket's CORS configuration from GET /api/v1/aws-connection"
+cors_file=$var_dir/bucket-cors.json
+api GET /api/v1/aws-connection | "$python" -c '
+import json, sys
+json.dump(json.load(sys.stdin)["bucket_cors"], sys.stdout, indent=2)
+' >"$cors_file"
+"$aws_cli" --endpoint-url "$S3_ENDPOINT" s3api put-bucket-cors --bucket "$bucket" \
+  --cors-configuration "file://$cors_file"
 
 cli=${custody_cli#"$repo_root"/}
 cat <<EOF
