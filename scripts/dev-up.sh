@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Start a local Custody for development: a Ceph RGW as the customer's S3 (127.0.0.1:7480),
 # a demo organization with an AWS connection to the bucket `custody-demo`, and custodyd on
-# 127.0.0.1:8080. Everything lives in var/; scripts/dev-down.sh stops it.
+# 127.0.0.1:8080. Everything is in var/, and scripts/dev-down.sh stops it.
 #
 # Running it again stops both servers and starts from scratch: RGW keeps objects in memory
 # only, so the database is reset together with the bucket.
