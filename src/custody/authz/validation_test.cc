@@ -35,6 +35,10 @@ TEST(ValidateNameTest, RejectsBadNames) {
       "\xc0\xaf",      // overlong '/'
       "\xed\xa0\x80",  // surrogate
       "truncated \xe6\x9d",
+      "Finance\xe2\x80\xae"
+      "tnemegnE",  // U+202E right-to-left override
+      "Audit\xe2\x80\x8b"
+      "2026",  // U+200B zero-width space
   };
   for (const std::string& name : bad) {
     Status status = ValidateName(name, "/name", 200);

@@ -2,6 +2,8 @@
 
 #include <string>
 
+#include "custody/common/text.h"
+
 namespace custody::evidence {
 namespace {
 
@@ -9,79 +11,12 @@ std::string Pointer(std::string_view field) {
   return "/" + std::string(field);
 }
 
-// Decodes one UTF-8 code point starting at text[*pos]; returns -1 on a malformed, overlong or
-// surrogate sequence.
-int32_t DecodeCodePoint(std::string_view text, size_t* pos) {
-  const auto lead = static_cast<uint8_t>(text[*pos]);
-  int length = 0;
-  int32_t code_point = 0;
-  if (lead < 0x80) {
-    ++*pos;
-    return lead;
-  }
-  if ((lead & 0xe0) == 0xc0) {
-    length = 2;
-    code_point = lead & 0x1f;
-  } else if ((lead & 0xf0) == 0xe0) {
-    length = 3;
-    code_point = lead & 0x0f;
-  } else if ((lead & 0xf8) == 0xf0) {
-    length = 4;
-    code_point = lead & 0x07;
-  } else {
-    return -1;
-  }
-  if (*pos + static_cast<size_t>(length) > text.size()) {
-    return -1;
-  }
-  for (int i = 1; i < length; ++i) {
-    const auto next = static_cast<uint8_t>(text[*pos + static_cast<size_t>(i)]);
-    if ((next & 0xc0) != 0x80) {
-      return -1;
-    }
-    code_point = (code_point << 6) | (next & 0x3f);
-  }
-  static constexpr int32_t kMinimum[] = {0, 0, 0x80, 0x800, 0x10000};
-  if (code_point < kMinimum[length] || code_point > 0x10ffff ||
-      (code_point >= 0xd800 && code_point <= 0xdfff)) {
-    return -1;
-  }
-  *pos += static_cast<size_t>(length);
-  return code_point;
-}
-
-bool IsControl(int32_t code_point) {
-  return code_point < 0x20 || (code_point >= 0x7f && code_point <= 0x9f);
-}
-
-// Checks UTF-8 validity and that no control character other than the allowed ones appears.
+// Checks UTF-8 validity, control characters and deceptive format characters.
 Status CheckText(std::string_view text, std::string_view field, bool allow_newlines) {
-  size_t pos = 0;
-  while (pos < text.size()) {
-    const int32_t code_point = DecodeCodePoint(text, &pos);
-    if (code_point < 0) {
-      return InvalidArgument(std::string(field) + " is not valid UTF-8", Pointer(field));
-    }
-    const bool allowed_control = allow_newlines && (code_point == '\n' || code_point == '\t');
-    if (IsControl(code_point) && !allowed_control) {
-      return InvalidArgument(std::string(field) + " must not contain control characters",
-                             Pointer(field));
-    }
-  }
-  return Status::Ok();
+  return CheckReadableText(text, Pointer(field), {.allow_newlines = allow_newlines});
 }
 
 }  // namespace
-
-bool IsValidUtf8(std::string_view text) {
-  size_t pos = 0;
-  while (pos < text.size()) {
-    if (DecodeCodePoint(text, &pos) < 0) {
-      return false;
-    }
-  }
-  return true;
-}
 
 Status ValidateFileName(std::string_view name) {
   const std::string field = "/file_name";

@@ -18,7 +18,8 @@ inline constexpr size_t kMaxDescriptionBytes = 4000;
 inline constexpr size_t kMaxMediaTypeBytes = 127;
 
 // Accepts valid UTF-8 of 1 to 255 bytes without '/', '\', control characters (C0, DEL, C1),
-// leading or trailing white space, and not "." or "..".
+// invisible formatting characters (CheckReadableText in common/text.h), leading or trailing
+// white space, and not "." or "..".
 Status ValidateFileName(std::string_view name);
 
 // 1 byte to kMaxSinglePutBytes.
@@ -35,7 +36,5 @@ Status ValidateTitle(std::string_view title, std::string_view field, size_t max_
 
 // Free text up to `max_bytes` of valid UTF-8; newlines and tabs allowed, other controls not.
 Status ValidateDescription(std::string_view description, std::string_view field, size_t max_bytes);
-
-bool IsValidUtf8(std::string_view text);
 
 }  // namespace custody::evidence

@@ -25,10 +25,12 @@ TEST(ValidationTest, FileNames) {
       {"line\nbreak", false},
       {"tab\there", false},
       {"\x7f", false},
-      {"\xc2\x85next-line", false},  // U+0085, a C1 control
-      {"\xff\xfe", false},           // not UTF-8
-      {"\xc0\xaf", false},           // overlong '/'
-      {"\xed\xa0\x80", false},       // a UTF-16 surrogate
+      {"\xc2\x85next-line", false},        // U+0085, a C1 control
+      {"\xff\xfe", false},                 // not UTF-8
+      {"\xc0\xaf", false},                 // overlong '/'
+      {"\xed\xa0\x80", false},             // a UTF-16 surrogate
+      {"evil\xe2\x80\xaegnp.exe", false},  // U+202E shows it as "evilexe.png"
+      {"a\xe2\x80\x8b.txt", false},        // U+200B zero-width space
       {" leading", false},
       {"trailing ", false},
       {std::string(255, 'a'), true},
