@@ -44,6 +44,7 @@ MINIMUM_ROLE = {
     "GET /api/v1/entities/{id}/evidence": "viewer",
     "GET /api/v1/evidence/{id}": "viewer",
     "POST /api/v1/evidence/{id}/versions": "contributor",
+    "POST /api/v1/evidence/{id}/versions/{id}/upload-url": "contributor",
     "POST /api/v1/evidence/{id}/versions/{id}/complete": "contributor",
     "GET /api/v1/evidence/{id}/versions": "viewer",
     "POST /api/v1/evidence/{id}/versions/{id}/download": "viewer",
@@ -65,8 +66,8 @@ class Endpoint:
     body: Any = None  # JSON template: "{name}" strings are replaced by the resource's values
     # The resource kind that the location selects, or None for endpoints without one.
     resource: str | None = None
-    # The status when the caller is allowed. Completing an already stored version is allowed
-    # but returns 409 conflict.
+    # The status when the caller is allowed. The version resources are stored versions, so
+    # completing one or asking for its upload URL is allowed but returns 409 conflict.
     allowed_status: int = 200
     scope: str = field(init=False)
 
@@ -119,6 +120,9 @@ ENDPOINTS = [
     Endpoint("POST /api/v1/evidence/{id}/versions", "POST",
              "/api/v1/evidence/{evidence}/versions", VERSION_METADATA, resource="evidence",
              allowed_status=201),
+    Endpoint("POST /api/v1/evidence/{id}/versions/{id}/upload-url", "POST",
+             "/api/v1/evidence/{evidence}/versions/{version}/upload-url", resource="version",
+             allowed_status=409),
     Endpoint("POST /api/v1/evidence/{id}/versions/{id}/complete", "POST",
              "/api/v1/evidence/{evidence}/versions/{version}/complete", resource="version",
              allowed_status=409),
@@ -418,6 +422,30 @@ class AuthorizationMatrixTest(support.ServerTestCase):
                 self.assertEqual([(a["entity_id"], a["role"]) for a in assignments],
                                  [(self.unit_a, role)])
 
+    def test_pending_versions_hidden_below_contributor(self):
+        evidence_id = self.evidence[IN_SCOPE]
+        pending = self.admin.create_version(evidence_id, b"a draft")["version"]["id"]
+        for role in ROLES:
+            with self.subTest(role=role):
+                api = self.server.api(self.callers[role][1])
+                listed = {item["id"]: item for item in
+                          api.list_all(f"/api/v1/evidence/{evidence_id}/versions")}
+                self.assertIn(self.versions[IN_SCOPE], listed)
+                if RANK[role] >= RANK["contributor"]:
+                    self.assertIn(pending, listed, f"{role} does not see a pending version")
+                else:
+                    self.assertNotIn(pending, listed, f"{role} sees a pending version")
+                item = api.expect(200, "GET", f"/api/v1/evidence/{evidence_id}")
+                self.assertEqual(item["latest_version"]["id"], self.versions[IN_SCOPE])
+
+    def test_second_role_on_entity_conflicts(self):
+        user = self.admin.create_user("two-roles")
+        self.admin.assign_role(user["id"], self.unit_b, "viewer")
+        response = self.admin.post("/api/v1/role-assignments",
+                                   {"user_id": user["id"], "entity_id": self.unit_b,
+                                    "role": "manager"})
+        self.assertProblem(response, 409, "a second role on the same entity")
+
     def test_other_org_version_under_own_evidence_not_found(self):
         # A version id of another organization under an evidence id of one's own.
         own_evidence = self.evidence[IN_SCOPE]
@@ -460,6 +488,9 @@ class AuthorizationMatrixTest(support.ServerTestCase):
                 with self.subTest(case=name, method=method):
                     response = self.server.api(bad_token).request(method, path, body)
                     self.assertProblem(response, 401, f"{method} {path} with {name}")
+                    challenge = response.header("WWW-Authenticate") or ""
+                    self.assertTrue(challenge.startswith("Bearer"),
+                                    f"WWW-Authenticate is {challenge!r}")
 
     def test_revoked_token_unauthenticated(self):
         user, token = self.admin.create_user_with_role("revoked", self.engagement_a1, "viewer")

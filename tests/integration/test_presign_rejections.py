@@ -7,6 +7,7 @@ so the signed header list is also checked on the URL itself.
 import base64
 import hashlib
 import os
+import time
 import unittest
 import urllib.parse
 
@@ -73,15 +74,14 @@ class PresignRejectionTest(support.ServerTestCase):
         with self.assertRaises(botocore.exceptions.ClientError, msg=f"object {key} exists"):
             support.s3_client().head_object(Bucket=self.bucket, Key=key)
 
-    def assertCompleteConflicts(self, created: dict):
+    def assertCompleteConflicts(self, created: dict, failure_reason: str = "object_missing"):
         version_id = created["version"]["id"]
         response = self.contributor.complete_version(self.evidence["id"], version_id)
         self.assertProblem(response, 409, "complete after a rejected upload")
         versions = {v["id"]: v for v in self.contributor.versions(self.evidence["id"])}
         version = versions[version_id]
         self.assertEqual(version["status"], "pending")
-        self.assertIsInstance(version["failure_reason"], str)
-        self.assertTrue(version["failure_reason"], "failure_reason is empty")
+        self.assertEqual(version["failure_reason"], failure_reason)
         self.assertIsNone(version["stored_at"])
 
     def test_signed_headers_cover_encryption_and_checksums(self):
@@ -181,7 +181,7 @@ class PresignRejectionTest(support.ServerTestCase):
         data, created = self.new_version()
         key = self.object_key(created)
         support.s3_client().put_object(Bucket=self.bucket, Key=key, Body=data)
-        self.assertCompleteConflicts(created)
+        self.assertCompleteConflicts(created, "not_kms_encrypted")
 
     def test_complete_after_object_with_other_key_conflicts(self):
         data, created = self.new_version()
@@ -190,7 +190,7 @@ class PresignRejectionTest(support.ServerTestCase):
             Bucket=self.bucket, Key=key, Body=data,
             ServerSideEncryption="aws:kms", SSEKMSKeyId="testkey-2",
         )
-        self.assertCompleteConflicts(created)
+        self.assertCompleteConflicts(created, "kms_key_mismatch")
 
     def test_complete_after_object_of_other_size_conflicts(self):
         data, created = self.new_version()
@@ -200,7 +200,25 @@ class PresignRejectionTest(support.ServerTestCase):
             ServerSideEncryption="aws:kms",
             SSEKMSKeyId=os.environ.get("S3_KMS_KEY_ID", "testkey-1"),
         )
-        self.assertCompleteConflicts(created)
+        self.assertCompleteConflicts(created, "size_mismatch")
+
+    def test_fresh_upload_url_accepted(self):
+        # A client whose URL expired requests a new one. The new URL differs from the old one
+        # and stores the version under the same key.
+        data, created = self.new_version()
+        evidence_id, version_id = self.evidence["id"], created["version"]["id"]
+        path = f"/api/v1/evidence/{evidence_id}/versions/{version_id}/upload-url"
+        time.sleep(1.1)  # X-Amz-Date has one-second resolution.
+        renewed = self.contributor.expect(200, "POST", path)
+        self.assertEqual(renewed["version"]["id"], version_id)
+        self.assertNotEqual(renewed["upload"]["url"], created["upload"]["url"])
+        self.assertEqual(self.object_key(renewed), self.object_key(created))
+        put = support.presigned_put(renewed["upload"], data)
+        self.assertEqual(put.status, 200, put.describe())
+        completed = self.contributor.complete_version(evidence_id, version_id)
+        self.assertStatus(completed, 200, "complete after an upload through a fresh URL")
+        again = self.contributor.post(path)
+        self.assertProblem(again, 409, "upload-url for a stored version")
 
 
 if __name__ == "__main__":
