@@ -97,6 +97,20 @@ class UploadRoundtripTest(support.ServerTestCase):
         self.assertEqual(len(content), FILE_SIZE)
         self.assertTrue(content == self.data, "the downloaded bytes differ from the file")
 
+    def test_download_url_returns_attachment(self):
+        self.require_upload()
+        version = self.admin.versions(self.evidence["id"])[0]
+        path = f"/api/v1/evidence/{self.evidence['id']}/versions/{version['id']}/download"
+        download = self.admin.expect(200, "POST", path)
+        self.assertEqual(download["method"], "GET")
+        self.assertTrue(download["expires_at"])
+        response = support.presigned_get(download["url"])
+        self.assertEqual(response.status, 200, response.describe())
+        disposition = response.header("Content-Disposition") or ""
+        self.assertTrue(disposition.startswith("attachment"), disposition)
+        self.assertIn(self.file_name, disposition)
+        self.assertTrue(response.body == self.data, "the presigned GET returned other bytes")
+
     def test_ls_lists_evidence(self):
         self.require_upload()
         result = self.cli.run("ls", "--entity", self.entity["id"])
