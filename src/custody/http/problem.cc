@@ -45,13 +45,33 @@ Response NotFoundResponse() {
   return ProblemResponse(NotFound("resource not found"));
 }
 
+// The error catalog has no codes for 405, 414 and 431, because only the router and the server's
+// header parser produce them.
 Response MethodNotAllowedResponse(std::string_view method) {
-  // The error catalog has no code for 405, because only the router produces it.
   return TextResponse(
       405, kProblemContentType,
       ProblemBody(405, "urn:custody:problem:method-not-allowed",
                   "The method is not allowed for this resource",
                   "method " + std::string(method) + " is not allowed for this resource", ""));
+}
+
+Response UriTooLongResponse(size_t limit_bytes) {
+  return TextResponse(
+      414, kProblemContentType,
+      ProblemBody(414, "urn:custody:problem:uri-too-long", "The request target is too long",
+                  "request line is longer than the limit of " + std::to_string(limit_bytes) +
+                      " bytes; send a shorter request target",
+                  ""));
+}
+
+Response HeaderFieldsTooLargeResponse(size_t limit_bytes) {
+  return TextResponse(431, kProblemContentType,
+                      ProblemBody(431, "urn:custody:problem:header-fields-too-large",
+                                  "The request header fields are too large",
+                                  "request line and header fields together are larger than the "
+                                  "limit of " +
+                                      std::to_string(limit_bytes) + " bytes",
+                                  ""));
 }
 
 }  // namespace custody::http

@@ -1,6 +1,7 @@
 // RFC 9457 problem details: the body of every error response.
 #pragma once
 
+#include <cstddef>
 #include <functional>
 #include <string>
 #include <string_view>
@@ -27,6 +28,12 @@ Response NotFoundResponse();
 
 // 405 for a path whose routes do not accept `method`. The caller adds the Allow header.
 Response MethodNotAllowedResponse(std::string_view method);
+
+// 414 for a request line longer than `limit_bytes`, which is the server's header limit.
+Response UriTooLongResponse(size_t limit_bytes);
+
+// 431 for a request line and header fields that together exceed `limit_bytes`.
+Response HeaderFieldsTooLargeResponse(size_t limit_bytes);
 
 // A handler that reports failure as a Status, so its body can use CUSTODY_ASSIGN_OR_RETURN and
 // CUSTODY_RETURN_IF_ERROR.

@@ -53,6 +53,8 @@ enum class ReadOutcome {
   kClosed,     // end of stream, timeout, cancellation or socket error: no response can be sent
   kMalformed,  // the bytes are not a valid HTTP/1.1 request
   kTooLarge,   // the body passed max_body_bytes
+  kRequestLineTooLong,  // the request line exceeds max_header_bytes
+  kHeaderTooLarge,      // request line and header fields together exceed it
 };
 
 // A client connection. `waiting_for_request` is read and written only on the connection's
@@ -396,9 +398,15 @@ asio::awaitable<bool> Server::Impl::ServeRequest(Connection& connection, beast::
 
   Exchange exchange;
   exchange.request.remote_address = connection.remote;
-  if (header == ReadOutcome::kMalformed) {
+  if (header != ReadOutcome::kOk) {
     exchange.request.request_id = GenerateRequestId();
-    exchange.response = ProblemResponse(InvalidArgument("malformed HTTP request header"));
+    if (header == ReadOutcome::kRequestLineTooLong) {
+      exchange.response = UriTooLongResponse(options_.max_header_bytes);
+    } else if (header == ReadOutcome::kHeaderTooLarge) {
+      exchange.response = HeaderFieldsTooLargeResponse(options_.max_header_bytes);
+    } else {
+      exchange.response = ProblemResponse(InvalidArgument("malformed HTTP request header"));
+    }
     exchange.close_after = true;
     const bool written = co_await WriteResponse(connection, exchange);
     if (written) {
@@ -498,6 +506,7 @@ asio::awaitable<ReadOutcome> Server::Impl::ReadHeader(Connection& connection,
                                                       beast::flat_buffer& buffer, Parser& parser,
                                                       bool first_request) {
   bool started = buffer.size() > 0;
+  size_t header_bytes = 0;  // request line and header fields consumed by the parser
   if (!started && stopping_) {
     co_return ReadOutcome::kClosed;
   }
@@ -514,8 +523,16 @@ asio::awaitable<ReadOutcome> Server::Impl::ReadHeader(Connection& connection,
       beast::error_code error;
       const size_t used = parser.put(buffer.data(), error);
       buffer.consume(used);
+      header_bytes += used;
+      if (error == bhttp::error::header_limit) {
+        // The parser stores the target when it finishes the request line.
+        co_return parser.get().target().empty() ? ReadOutcome::kRequestLineTooLong
+                                                : ReadOutcome::kHeaderTooLarge;
+      }
       if (parser.is_header_done()) {
-        co_return ReadOutcome::kOk;
+        // Beast applies header_limit to the request line and to the header fields separately.
+        co_return header_bytes > options_.max_header_bytes ? ReadOutcome::kHeaderTooLarge
+                                                           : ReadOutcome::kOk;
       }
       if (error && error != bhttp::error::need_more) {
         log::Debug("malformed request header",

@@ -26,7 +26,9 @@ struct ServerOptions {
   // A larger request body gets a 413 response. A Content-Length over the limit is rejected before
   // any of the body is read; a chunked body is rejected when the running total passes the limit.
   uint64_t max_body_bytes = 65536;
-  size_t max_header_bytes = 16384;  // request line and header fields together
+  // A longer request line gets a 414 response, and a request line and header fields that
+  // together exceed the limit get a 431. Both responses close the connection.
+  size_t max_header_bytes = 16384;
   // Connections beyond this many are closed as soon as they are accepted, so that slow
   // clients cannot use up every file descriptor. The default stays below the usual Linux soft
   // limit of 1024 open files, leaving descriptors for the database and outbound calls.

@@ -445,14 +445,57 @@ TEST_F(ServerTest, ContentLengthWithChunkedRejected) {
   EXPECT_EQ(response.status, 400);
 }
 
-TEST_F(ServerTest, OversizedHeaderRejected) {
+TEST_F(ServerTest, OversizedHeaderGets431) {
   options_.max_header_bytes = 1024;
   StartServer();
   Client client(server_->port());
   ASSERT_TRUE(client.Send(Get("/hello", "X-Filler: " + std::string(4000, 'f') + "\r\n")));
   ParsedResponse response = client.Read();
   ASSERT_TRUE(response.complete);
-  EXPECT_EQ(response.status, 400);
+  EXPECT_EQ(response.status, 431);
+  EXPECT_EQ(response.headers["content-type"], "application/problem+json");
+  EXPECT_NE(response.body.find("urn:custody:problem:header-fields-too-large"), std::string::npos)
+      << response.body;
+  EXPECT_NE(response.body.find("limit of 1024 bytes"), std::string::npos) << response.body;
+  EXPECT_EQ(response.body.find("\"field\""), std::string::npos) << response.body;
+  EXPECT_TRUE(client.WaitForClose(milliseconds(3000)));
+}
+
+TEST_F(ServerTest, HeaderLimitCoversRequestLineAndFields) {
+  options_.max_header_bytes = 1024;
+  StartServer();
+  // Each part fits the limit alone; together they do not.
+  const std::string target = "/items/" + std::string(600, 'a');
+  Client client(server_->port());
+  ASSERT_TRUE(client.Send(Get(target, "X-Filler: " + std::string(600, 'f') + "\r\n")));
+  ParsedResponse response = client.Read();
+  ASSERT_TRUE(response.complete);
+  EXPECT_EQ(response.status, 431);
+
+  Client small(server_->port());
+  ASSERT_TRUE(small.Send(Get(target, "X-Filler: " + std::string(200, 'f') + "\r\n")));
+  ParsedResponse fits = small.Read();
+  ASSERT_TRUE(fits.complete);
+  EXPECT_EQ(fits.status, 200);
+}
+
+TEST_F(ServerTest, LongRequestTargetGets414) {
+  options_.max_header_bytes = 1024;
+  StartServer();
+  for (const size_t length : {size_t{1100}, size_t{4000}, size_t{40000}}) {
+    SCOPED_TRACE(length);
+    Client client(server_->port());
+    ASSERT_TRUE(client.Send(Get("/items/" + std::string(length, 'a'))));
+    ParsedResponse response = client.Read();
+    ASSERT_TRUE(response.complete);
+    EXPECT_EQ(response.status, 414);
+    EXPECT_EQ(response.headers["content-type"], "application/problem+json");
+    EXPECT_NE(response.body.find("urn:custody:problem:uri-too-long"), std::string::npos)
+        << response.body;
+    EXPECT_NE(response.body.find("limit of 1024 bytes"), std::string::npos) << response.body;
+    EXPECT_EQ(response.headers["x-request-id"].size(), 22u);
+    EXPECT_TRUE(client.WaitForClose(milliseconds(3000)));
+  }
 }
 
 TEST_F(ServerTest, SlowHeaderTimesOut) {
