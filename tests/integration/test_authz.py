@@ -6,7 +6,7 @@ unit B. Five users hold one role each on A; a sixth caller is the organization's
 
 Each endpoint is called with a resource in the caller's scope, in the sibling unit B, in the
 other organization and with a well-formed id that does not exist. A resource the caller may
-not see answers 404, and that 404 must be the same bytes as the 404 for the nonexistent id
+not see returns 404, and that 404 must be the same bytes as the 404 for the nonexistent id
 (same X-Request-Id, ids replaced by a placeholder because the detail may name the id).
 """
 
