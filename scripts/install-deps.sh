@@ -17,8 +17,9 @@ packages=(
   # Ceph RADOS Gateway, the local stand-in for S3, STS and KMS
   radosgw ceph-mon ceph-osd ceph-common
   # integration tests and developer scripts: python3 + botocore is the independent S3 client,
-  # sqlite3 opens the database file, /usr/bin/aws (v2) creates the demo bucket
-  python3 python3-botocore sqlite3 curl awscli procps
+  # sqlite3 opens the database file, /usr/bin/aws (v2) creates the demo bucket, and unshare and
+  # mount make a read-only database folder
+  python3 python3-botocore sqlite3 curl awscli procps util-linux mount
   # load tests
   wrk nginx-light
 )
