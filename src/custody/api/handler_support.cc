@@ -6,6 +6,7 @@
 
 #include "custody/audit/record.h"
 #include "custody/common/log.h"
+#include "custody/http/json.h"
 #include "custody/http/problem.h"
 #include "custody/identity/tokens.h"
 #include "custody/store/ids.h"
@@ -170,19 +171,7 @@ Status OnlyQueryParameters(const http::Request& request,
 
 Status NoQueryOrBody(const http::Request& request) {
   CUSTODY_RETURN_IF_ERROR(OnlyQueryParameters(request, {}));
-  std::string_view body = request.body;
-  while (!body.empty() && (body.front() == ' ' || body.front() == '\n' || body.front() == '\r' ||
-                           body.front() == '\t')) {
-    body.remove_prefix(1);
-  }
-  while (!body.empty() && (body.back() == ' ' || body.back() == '\n' || body.back() == '\r' ||
-                           body.back() == '\t')) {
-    body.remove_suffix(1);
-  }
-  if (!body.empty() && body != "{}") {
-    return InvalidArgument("this request takes no body; send none or {}");
-  }
-  return Status::Ok();
+  return http::CheckEmptyJsonBody(request);
 }
 
 Result<PageRequest> ParsePage(const http::Request& request) {

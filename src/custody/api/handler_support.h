@@ -115,7 +115,8 @@ Status CheckBodyId(std::string_view id, std::string_view prefix, std::string_vie
 Status OnlyQueryParameters(const http::Request& request,
                            std::initializer_list<std::string_view> allowed);
 
-// Checks that the request has no query parameters and no body other than "" or "{}".
+// Checks that the request has no query parameters and no body other than an empty one or the
+// empty JSON object (http::CheckEmptyJsonBody: 415 for a body not declared as JSON).
 Status NoQueryOrBody(const http::Request& request);
 
 inline constexpr int kDefaultPageSize = 50;

@@ -1,6 +1,7 @@
 #include "custody/http/json.h"
 
 #include <limits>
+#include <string_view>
 #include <utility>
 #include <vector>
 
@@ -148,6 +149,49 @@ class CheckingSax {
   Status error_;
 };
 
+std::string_view TrimWhitespace(std::string_view text) {
+  constexpr std::string_view kWhitespace = " \t\r\n";
+  const size_t first = text.find_first_not_of(kWhitespace);
+  if (first == std::string_view::npos) {
+    return {};
+  }
+  const size_t last = text.find_last_not_of(kWhitespace);
+  return text.substr(first, last - first + 1);
+}
+
+// Returns the values of every parameter `name` (compared without regard to case) of a media
+// type such as "application/json; charset=utf-8", without the quotes of a quoted string.
+std::vector<std::string_view> MediaTypeParameterValues(std::string_view media_type,
+                                                       std::string_view name) {
+  std::vector<std::string_view> values;
+  size_t semicolon = media_type.find(';');
+  while (semicolon != std::string_view::npos) {
+    const size_t next = media_type.find(';', semicolon + 1);
+    const std::string_view parameter = media_type.substr(semicolon + 1, next - semicolon - 1);
+    semicolon = next;
+    const size_t equals = parameter.find('=');
+    if (equals == std::string_view::npos ||
+        !EqualsIgnoreCase(TrimWhitespace(parameter.substr(0, equals)), name)) {
+      continue;
+    }
+    std::string_view value = TrimWhitespace(parameter.substr(equals + 1));
+    if (value.size() >= 2 && value.front() == '"' && value.back() == '"') {
+      value = value.substr(1, value.size() - 2);
+    }
+    values.push_back(value);
+  }
+  return values;
+}
+
+Status RejectRepeatedContentType(const Request& request) {
+  const size_t count = request.headers.Count("Content-Type");
+  if (count > 1) {
+    return InvalidArgument("request has " + std::to_string(count) +
+                           " Content-Type fields, but the media type must be sent once");
+  }
+  return Status::Ok();
+}
+
 std::string TypeError(const std::string& pointer, std::string_view expected) {
   return pointer + " must be " + std::string(expected);
 }
@@ -181,12 +225,38 @@ bool IsJsonContentType(std::string_view content_type) {
   return EqualsIgnoreCase(media_type, "application/json");
 }
 
-Result<Json> ParseJsonBody(const Request& request, const JsonParseOptions& options) {
+Status CheckJsonContentType(const Request& request) {
+  CUSTODY_RETURN_IF_ERROR(RejectRepeatedContentType(request));
   const std::string* content_type = request.headers.Find("Content-Type");
   if (content_type == nullptr || !IsJsonContentType(*content_type)) {
     return Status(ErrorCode::kUnsupportedMediaType,
                   "request body must be sent with Content-Type: application/json");
   }
+  for (std::string_view charset : MediaTypeParameterValues(*content_type, "charset")) {
+    if (!EqualsIgnoreCase(charset, "utf-8")) {
+      return Status(
+          ErrorCode::kUnsupportedMediaType,
+          "request body must be UTF-8, but Content-Type declares charset " + std::string(charset));
+    }
+  }
+  return Status::Ok();
+}
+
+Status CheckEmptyJsonBody(const Request& request) {
+  CUSTODY_RETURN_IF_ERROR(RejectRepeatedContentType(request));
+  if (TrimWhitespace(request.body).empty()) {
+    return Status::Ok();
+  }
+  CUSTODY_RETURN_IF_ERROR(CheckJsonContentType(request));
+  const Result<Json> body = ParseJson(request.body);
+  if (!body.ok() || !body->is_object() || !body->empty()) {
+    return InvalidArgument("this request takes no body; send none or {}");
+  }
+  return Status::Ok();
+}
+
+Result<Json> ParseJsonBody(const Request& request, const JsonParseOptions& options) {
+  CUSTODY_RETURN_IF_ERROR(CheckJsonContentType(request));
   return ParseJson(request.body, options);
 }
 

@@ -41,8 +41,19 @@ struct JsonParseOptions {
 // content after the value.
 Result<nlohmann::json> ParseJson(std::string_view text, const JsonParseOptions& options = {});
 
-// Checks that the request declares Content-Type application/json (parameters such as
-// charset are allowed), then parses its body with ParseJson.
+// Checks that the request declares its body as JSON. Returns InvalidArgument when the request
+// has more than one Content-Type field, because the media type is then ambiguous. Returns
+// UnsupportedMediaType when the field is missing, when its media type is not application/json, or
+// when a charset parameter is other than utf-8 (compared without regard to case). Other parameters
+// are ignored.
+Status CheckJsonContentType(const Request& request);
+
+// Checks the body of a request whose handler takes none. An empty or whitespace-only body is
+// accepted with any single Content-Type or none. Any other body must pass CheckJsonContentType
+// and be the empty JSON object, else the result is InvalidArgument.
+Status CheckEmptyJsonBody(const Request& request);
+
+// Checks the Content-Type with CheckJsonContentType, then parses the body with ParseJson.
 Result<nlohmann::json> ParseJsonBody(const Request& request, const JsonParseOptions& options = {});
 
 // As ParseJsonBody, and also requires the top-level value to be an object.

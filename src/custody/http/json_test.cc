@@ -1,5 +1,6 @@
 #include "custody/http/json.h"
 
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -48,6 +49,91 @@ TEST(JsonParse, RejectsWrongContentType) {
   Result<Json> body = ParseJsonBody(missing);
   ASSERT_FALSE(body.ok());
   EXPECT_EQ(body.status().code(), ErrorCode::kUnsupportedMediaType);
+}
+
+TEST(JsonParse, CharsetMustBeUtf8) {
+  struct Case {
+    std::string content_type;
+    bool accepted;
+  };
+
+  const std::vector<Case> cases = {
+      {"application/json", true},
+      {"application/json; charset=utf-8", true},
+      {"application/json; charset=UTF-8", true},
+      {"application/json;charset=\"utf-8\"", true},
+      {"application/json; version=2", true},
+      {"application/json; version=2; charset=Utf-8", true},
+      {"application/json; charset=iso-8859-1", false},
+      {"application/json; charset=utf-16", false},
+      {"application/json; charset=utf8", false},
+      {"application/json; charset=", false},
+      {"application/json; charset=utf-8; charset=latin1", false},
+  };
+  for (const Case& test_case : cases) {
+    SCOPED_TRACE(test_case.content_type);
+    Result<Json> body = ParseJsonBody(JsonRequest("{}", test_case.content_type));
+    if (test_case.accepted) {
+      EXPECT_TRUE(body.ok()) << body.status().ToString();
+    } else {
+      ASSERT_FALSE(body.ok());
+      EXPECT_EQ(body.status().code(), ErrorCode::kUnsupportedMediaType);
+    }
+  }
+}
+
+TEST(JsonParse, RepeatedContentTypeRejected) {
+  for (const std::string second : {"application/json", "text/plain"}) {
+    SCOPED_TRACE(second);
+    Request request = JsonRequest("{}");
+    request.headers.Add("Content-Type", second);
+    Result<Json> body = ParseJsonBody(request);
+    ASSERT_FALSE(body.ok());
+    EXPECT_EQ(body.status().code(), ErrorCode::kInvalidArgument);
+    EXPECT_NE(body.status().message().find("Content-Type"), std::string::npos);
+
+    const Status empty_body = CheckEmptyJsonBody(request);
+    EXPECT_EQ(empty_body.code(), ErrorCode::kInvalidArgument);
+  }
+}
+
+TEST(EmptyJsonBody, AcceptsNothingOrEmptyObject) {
+  Request no_body;
+  EXPECT_TRUE(CheckEmptyJsonBody(no_body).ok());
+  EXPECT_TRUE(CheckEmptyJsonBody(JsonRequest("", "text/plain")).ok());
+  EXPECT_TRUE(CheckEmptyJsonBody(JsonRequest(" \r\n\t", "text/plain")).ok());
+  EXPECT_TRUE(CheckEmptyJsonBody(JsonRequest("{}")).ok());
+  EXPECT_TRUE(CheckEmptyJsonBody(JsonRequest(" { } \n", "application/json; charset=utf-8")).ok());
+}
+
+TEST(EmptyJsonBody, RejectsOtherBodies) {
+  struct Case {
+    std::string body;
+    std::optional<std::string> content_type;
+    ErrorCode expected;
+  };
+
+  const std::vector<Case> cases = {
+      {"{}", std::nullopt, ErrorCode::kUnsupportedMediaType},
+      {"{}", "text/plain", ErrorCode::kUnsupportedMediaType},
+      {"hello", "text/plain", ErrorCode::kUnsupportedMediaType},
+      {"a=1", "application/x-www-form-urlencoded", ErrorCode::kUnsupportedMediaType},
+      {"{}", "application/json; charset=latin1", ErrorCode::kUnsupportedMediaType},
+      {"hello", "application/json", ErrorCode::kInvalidArgument},
+      {R"({"a":1})", "application/json", ErrorCode::kInvalidArgument},
+      {"[]", "application/json", ErrorCode::kInvalidArgument},
+      {"null", "application/json", ErrorCode::kInvalidArgument},
+      {"{}{}", "application/json", ErrorCode::kInvalidArgument},
+  };
+  for (const Case& test_case : cases) {
+    SCOPED_TRACE(test_case.body + " as " + test_case.content_type.value_or("(none)"));
+    Request request;
+    request.body = test_case.body;
+    if (test_case.content_type.has_value()) {
+      request.headers.Set("Content-Type", *test_case.content_type);
+    }
+    EXPECT_EQ(CheckEmptyJsonBody(request).code(), test_case.expected);
+  }
 }
 
 TEST(JsonParse, MalformedNamesByteOffset) {
