@@ -105,14 +105,20 @@ http::Response ErrorResponse(const Status& status) {
 Status RecordRejectedRequest(ApiContext& api, const http::Request& request,
                              const Status& rejection) {
   RequestContext context = AnonymousContext(request);
-  std::string reason;
   if (request.headers.Has("Authorization")) {
-    Result<authz::Principal> principal = PrincipalOf(api, request, &reason);
+    std::string ignored_reason;
+    Result<authz::Principal> principal = PrincipalOf(api, request, &ignored_reason);
     if (principal.ok()) {
       context.principal = std::move(principal).value();
     }
   }
-  const evidence::AuditEntry entry{"http.request", "", ""};
+  // The server rejects a request below /api/v1 that has no bearer token before routing it, and
+  // its record carries the same reason code (token_missing, token_malformed) as a handler's.
+  std::string reason;
+  if (rejection.code() == ErrorCode::kUnauthenticated) {
+    BearerToken(request, &reason);
+  }
+  const evidence::AuditEntry entry{"http.request", "", reason};
   const Status recorded = evidence::RecordDenial(api.db, api.clock, context, entry, rejection);
   return recorded.code() == ErrorCode::kUnavailable ? recorded : Status::Ok();
 }

@@ -56,7 +56,9 @@ http::Response ErrorResponse(const Status& status);
 
 // Records a request that the server rejected before routing it (http::ServerOptions::
 // on_rejected): a deny record with action "http.request", under the caller when the request
-// carries a valid token, else as anonymous. Returns kUnavailable when it cannot be written.
+// carries a valid token, else as anonymous. A kUnauthenticated rejection (no bearer token) gets
+// the reason code token_missing or token_malformed. Returns kUnavailable when it cannot be
+// written.
 Status RecordRejectedRequest(ApiContext& api, const http::Request& request,
                              const Status& rejection);
 

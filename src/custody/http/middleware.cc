@@ -80,6 +80,34 @@ void FinalizeResponse(Response& response, std::string_view request_id) {
   }
 }
 
+bool IsPathUnderPrefix(std::string_view path, std::string_view prefix) {
+  if (prefix.empty() || !path.starts_with(prefix)) {
+    return false;
+  }
+  return path.size() == prefix.size() || path[prefix.size()] == '/';
+}
+
+bool HasBearerAuthorization(const Request& request) {
+  if (request.headers.Count("Authorization") != 1) {
+    return false;
+  }
+  std::string_view value = *request.headers.Find("Authorization");
+  constexpr std::string_view kScheme = "Bearer";
+  if (value.size() <= kScheme.size() ||
+      !EqualsIgnoreCase(value.substr(0, kScheme.size()), kScheme) || value[kScheme.size()] != ' ') {
+    return false;
+  }
+  value.remove_prefix(kScheme.size());
+  return value.find_first_not_of(' ') != std::string_view::npos;
+}
+
+Response BearerTokenRequiredResponse() {
+  Response response =
+      ProblemResponse(Unauthenticated("the API token is missing, invalid or revoked"));
+  response.headers.Set("WWW-Authenticate", "Bearer");
+  return response;
+}
+
 void LogAccess(const AccessRecord& record) {
   const double duration_ms = std::chrono::duration<double, std::milli>(record.duration).count();
   log::Info("request", {{"request_id", record.request_id},

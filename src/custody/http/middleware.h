@@ -28,6 +28,17 @@ Response InvokeHandler(const Router& router, Request& request,
 //   and Cache-Control: no-store unless the handler chose a Cache-Control.
 void FinalizeResponse(Response& response, std::string_view request_id);
 
+// Returns true when `path` is `prefix` or a path below it: "/api/v1" and "/api/v1/me" are
+// below "/api/v1", but "/api/v10" is not. An empty prefix matches no path.
+bool IsPathUnderPrefix(std::string_view path, std::string_view prefix);
+
+// Returns true when the request has exactly one Authorization field and its scheme is Bearer
+// (compared without regard to case) followed by a token. The token itself is not checked.
+bool HasBearerAuthorization(const Request& request);
+
+// The 401 problem, with "WWW-Authenticate: Bearer", for a request that needs a bearer token.
+Response BearerTokenRequiredResponse();
+
 struct AccessRecord {
   std::string_view request_id;
   std::string_view method;  // empty when the request line could not be parsed

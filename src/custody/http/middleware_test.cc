@@ -1,6 +1,8 @@
 #include "custody/http/middleware.h"
 
 #include <stdexcept>
+#include <string>
+#include <vector>
 
 #include <gtest/gtest.h>
 
@@ -62,6 +64,54 @@ TEST(InvokeHandler, ExceptionBecomesInternalError) {
   EXPECT_EQ(thrown.headers.Get("Content-Type"), "application/problem+json");
   EXPECT_EQ(thrown.body.find("boom"), std::string::npos);
   EXPECT_EQ(InvokeHandler(router, request, {"int"}).status, 500);
+}
+
+TEST(IsPathUnderPrefix, MatchesWholeSegments) {
+  EXPECT_TRUE(IsPathUnderPrefix("/api/v1", "/api/v1"));
+  EXPECT_TRUE(IsPathUnderPrefix("/api/v1/", "/api/v1"));
+  EXPECT_TRUE(IsPathUnderPrefix("/api/v1/me", "/api/v1"));
+  EXPECT_FALSE(IsPathUnderPrefix("/api/v10", "/api/v1"));
+  EXPECT_FALSE(IsPathUnderPrefix("/api", "/api/v1"));
+  EXPECT_FALSE(IsPathUnderPrefix("/healthz", "/api/v1"));
+  EXPECT_FALSE(IsPathUnderPrefix("/api/v1/me", ""));
+}
+
+TEST(HasBearerAuthorization, RequiresOneBearerField) {
+  struct Case {
+    std::vector<std::string> values;
+    bool expected;
+  };
+
+  const std::vector<Case> cases = {
+      {{"Bearer cst_abc"}, true},
+      {{"bearer cst_abc"}, true},
+      {{"BEARER  cst_abc"}, true},
+      {{"Bearer invalid-but-present"}, true},
+      {{}, false},
+      {{"Bearer"}, false},
+      {{"Bearer "}, false},
+      {{"Bearer    "}, false},
+      {{"Bearercst_abc"}, false},
+      {{"Basic dXNlcjpwdw=="}, false},
+      {{"Bearer a", "Bearer b"}, false},
+  };
+  for (const Case& test_case : cases) {
+    Request request;
+    std::string trace;
+    for (const std::string& value : test_case.values) {
+      request.headers.Add("Authorization", value);
+      trace += "[" + value + "]";
+    }
+    SCOPED_TRACE(trace);
+    EXPECT_EQ(HasBearerAuthorization(request), test_case.expected);
+  }
+}
+
+TEST(BearerTokenRequiredResponse, ChallengesWithBearer) {
+  const Response response = BearerTokenRequiredResponse();
+  EXPECT_EQ(response.status, 401);
+  EXPECT_EQ(response.headers.Get("WWW-Authenticate"), "Bearer");
+  EXPECT_EQ(response.headers.Get("Content-Type"), "application/problem+json");
 }
 
 }  // namespace

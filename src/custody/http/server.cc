@@ -142,6 +142,7 @@ class Server::Impl {
   asio::awaitable<bool> WriteResponse(Connection& connection, Exchange& exchange);
   asio::awaitable<bool> WriteContinue(Connection& connection);
   asio::awaitable<uint64_t> DiscardUnreadBytes(Connection& connection, beast::flat_buffer& buffer);
+  bool RequiresBearerToken(std::string_view raw_target, const Result<Target>& target) const;
   bool HasRoomForConnection();
   void LogExchange(const Connection& connection, const Exchange& exchange);
   void Unregister(uint64_t id);
@@ -471,7 +472,11 @@ asio::awaitable<bool> Server::Impl::ServeRequest(Connection& connection, beast::
   }
 
   const bool rejected = exchange.close_after;
-  if (!rejected && !target.ok()) {
+  if (!rejected && RequiresBearerToken(parser.get().target(), target) &&
+      !HasBearerAuthorization(exchange.request)) {
+    rejection = Unauthenticated("request has no bearer token");
+    exchange.response = BearerTokenRequiredResponse();
+  } else if (!rejected && !target.ok()) {
     rejection = target.status();
     exchange.response = ProblemResponse(target.status());
   } else if (!rejected) {
@@ -500,6 +505,17 @@ asio::awaitable<bool> Server::Impl::ServeRequest(Connection& connection, beast::
   exchange.request_body_bytes += unread_body_bytes;
   LogExchange(connection, exchange);
   co_return written && !exchange.close_after;
+}
+
+bool Server::Impl::RequiresBearerToken(std::string_view raw_target,
+                                       const Result<Target>& target) const {
+  // Both forms count, so that neither percent-encoding the path nor making the rest of the
+  // target invalid moves a request out from under the prefix.
+  const std::string_view raw_path = raw_target.substr(0, raw_target.find_first_of("?#"));
+  if (IsPathUnderPrefix(raw_path, options_.bearer_token_path_prefix)) {
+    return true;
+  }
+  return target.ok() && IsPathUnderPrefix(target->path, options_.bearer_token_path_prefix);
 }
 
 asio::awaitable<ReadOutcome> Server::Impl::ReadHeader(Connection& connection,

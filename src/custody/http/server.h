@@ -52,8 +52,15 @@ struct ServerOptions {
   // How long Stop waits for requests in flight before closing their connections.
   std::chrono::milliseconds shutdown_timeout{10000};
 
+  // A request whose path is this prefix or below it, and that has no single "Authorization:
+  // Bearer <token>" field, gets 401 with "WWW-Authenticate: Bearer" before the server checks
+  // its request target (query parameters included) and method. The handler still checks the
+  // token itself. An empty prefix turns the check off.
+  std::string bearer_token_path_prefix = "/api/v1";
+
   // Called on a worker thread for each request that the server rejects itself before any route
-  // handler runs (a body over the limit, a malformed body or request target), with the request
+  // handler runs (a body over the limit, a malformed body or request target, a missing bearer
+  // token), with the request
   // (headers, method and request id; no body) and the status of the rejection. The response is
   // sent after the call returns. A non-OK result replaces the rejection's response with its own
   // problem: the audit wiring returns kUnavailable when it cannot record the rejection.

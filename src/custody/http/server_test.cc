@@ -259,9 +259,10 @@ TEST_F(ServerTest, EchoesValidRequestIdOnly) {
 TEST_F(ServerTest, NotFoundResponsesAreByteIdentical) {
   StartServer();
   Client client(server_->port());
-  ASSERT_TRUE(client.Send(Get("/api/v1/evidence/evd_a", "X-Request-Id: same\r\n")));
+  const std::string headers = "X-Request-Id: same\r\nAuthorization: Bearer token\r\n";
+  ASSERT_TRUE(client.Send(Get("/api/v1/evidence/evd_a", headers)));
   ParsedResponse first = client.Read();
-  ASSERT_TRUE(client.Send(Get("/other/path", "X-Request-Id: same\r\n")));
+  ASSERT_TRUE(client.Send(Get("/other/path", headers)));
   ParsedResponse second = client.Read();
   ASSERT_TRUE(first.complete);
   ASSERT_TRUE(second.complete);
@@ -279,6 +280,96 @@ TEST_F(ServerTest, MethodNotAllowedCarriesAllow) {
   EXPECT_EQ(response.status, 405);
   EXPECT_EQ(response.headers["allow"], "GET");
   EXPECT_EQ(response.headers["content-type"], "application/problem+json");
+}
+
+TEST_F(ServerTest, MissingBearerTokenGets401First) {
+  std::mutex mutex;
+  std::vector<ErrorCode> reported;
+  options_.on_rejected = [&](const Request&, const Status& rejection) {
+    std::lock_guard lock(mutex);
+    reported.push_back(rejection.code());
+    return Status::Ok();
+  };
+  router_.Add("GET", "/api/v1/things",
+              [](Request&) { return TextResponse(200, "text/plain", ""); });
+  StartServer();
+
+  struct Case {
+    std::string name;
+    std::string request;
+  };
+
+  const std::vector<Case> cases = {
+      {"repeated query parameter", Get("/api/v1/things?a=1&a=2")},
+      {"wrong method", "DELETE /api/v1/things HTTP/1.1\r\nHost: t\r\n\r\n"},
+      {"percent-encoded path", "DELETE /api/v1/%74hings HTTP/1.1\r\nHost: t\r\n\r\n"},
+      {"invalid percent-encoding", Get("/api/v1/things%zz")},
+      {"unknown path", Get("/api/v1/nowhere")},
+      {"prefix itself", Get("/api/v1?a=1&a=2")},
+      {"Basic scheme", Get("/api/v1/things?a=1&a=2", "Authorization: Basic dXNlcjpwdw==\r\n")},
+      {"scheme without token", Get("/api/v1/things?a=1&a=2", "Authorization: Bearer  \r\n")},
+      {"two Authorization fields",
+       Get("/api/v1/things?a=1&a=2", "Authorization: Bearer a\r\nAuthorization: Bearer b\r\n")},
+  };
+  Client client(server_->port());
+  for (const Case& test_case : cases) {
+    SCOPED_TRACE(test_case.name);
+    ASSERT_TRUE(client.Send(test_case.request));
+    ParsedResponse response = client.Read();
+    ASSERT_TRUE(response.complete);
+    EXPECT_EQ(response.status, 401);
+    EXPECT_EQ(response.headers["www-authenticate"], "Bearer");
+    EXPECT_EQ(response.headers["content-type"], "application/problem+json");
+  }
+  std::lock_guard lock(mutex);
+  EXPECT_EQ(reported, std::vector<ErrorCode>(cases.size(), ErrorCode::kUnauthenticated));
+}
+
+TEST_F(ServerTest, BearerTokenLetsOtherChecksRun) {
+  router_.Add("GET", "/api/v1/things",
+              [](Request&) { return TextResponse(200, "text/plain", ""); });
+  StartServer();
+  Client client(server_->port());
+  const std::string token = "Authorization: bearer not-checked-here\r\n";
+  ASSERT_TRUE(client.Send(Get("/api/v1/things?a=1&a=2", token)));
+  ParsedResponse repeated = client.Read();
+  ASSERT_TRUE(repeated.complete);
+  EXPECT_EQ(repeated.status, 400);
+
+  ASSERT_TRUE(client.Send("DELETE /api/v1/things HTTP/1.1\r\nHost: t\r\n" + token + "\r\n"));
+  ParsedResponse wrong_method = client.Read();
+  ASSERT_TRUE(wrong_method.complete);
+  EXPECT_EQ(wrong_method.status, 405);
+
+  ASSERT_TRUE(client.Send(Get("/api/v1/things", token)));
+  ParsedResponse routed = client.Read();
+  ASSERT_TRUE(routed.complete);
+  EXPECT_EQ(routed.status, 200);
+}
+
+TEST_F(ServerTest, PathsOutsidePrefixNeedNoToken) {
+  StartServer();
+  Client client(server_->port());
+  ASSERT_TRUE(client.Send(Get("/hello")));
+  EXPECT_EQ(client.Read().status, 200);
+  ASSERT_TRUE(client.Send("DELETE /hello HTTP/1.1\r\nHost: t\r\n\r\n"));
+  EXPECT_EQ(client.Read().status, 405);
+  ASSERT_TRUE(client.Send(Get("/api/v10/things")));
+  EXPECT_EQ(client.Read().status, 404);
+  ASSERT_TRUE(client.Send(Get("/items/1?q=a&q=b")));
+  EXPECT_EQ(client.Read().status, 400);
+}
+
+TEST_F(ServerTest, EmptyPrefixTurnsTokenCheckOff) {
+  options_.bearer_token_path_prefix = "";
+  router_.Add("GET", "/api/v1/things",
+              [](Request&) { return TextResponse(200, "text/plain", ""); });
+  StartServer();
+  Client client(server_->port());
+  ASSERT_TRUE(client.Send("DELETE /api/v1/things HTTP/1.1\r\nHost: t\r\n\r\n"));
+  EXPECT_EQ(client.Read().status, 405);
+  ASSERT_TRUE(client.Send(Get("/api/v1/things")));
+  EXPECT_EQ(client.Read().status, 200);
 }
 
 TEST_F(ServerTest, PathParamsAndQuery) {
