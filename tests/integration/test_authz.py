@@ -438,6 +438,52 @@ class AuthorizationMatrixTest(support.ServerTestCase):
                 item = api.expect(200, "GET", f"/api/v1/evidence/{evidence_id}")
                 self.assertEqual(item["latest_version"]["id"], self.versions[IN_SCOPE])
 
+    def assertCursorRejectedLikeMalformed(self, api, path: str, cursor: str, context: str):
+        request_id = support.new_request_id()
+        malformed = api.get(f"{path}?after=not-a-cursor", request_id=request_id)
+        rejected = api.get(f"{path}?after={cursor}", request_id=request_id)
+        self.assertProblem(rejected, 400, context)
+        self.assertEqual(rejected.raw.decode("utf-8", "replace"),
+                         malformed.raw.decode("utf-8", "replace"),
+                         f"{context}: differs from the response for a malformed cursor")
+
+    def test_list_cursors_do_not_cross_organizations(self):
+        # A cursor must not be a global row number, and another organization's cursor must be
+        # rejected exactly like a malformed one.
+        paged = self.admin.create_evidence(self.engagement_a1, "Two versions")["id"]
+        for payload in (b"first", b"second"):
+            self.admin.upload_version(paged, payload)
+        for path in ("/api/v1/entities", "/api/v1/users", "/api/v1/tokens",
+                     "/api/v1/role-assignments", "/api/v1/audit-records",
+                     f"/api/v1/entities/{self.engagement_a1}/evidence",
+                     f"/api/v1/evidence/{paged}/versions"):
+            with self.subTest(path=path):
+                page = self.admin.expect(200, "GET", f"{path}?limit=1")
+                cursor = page["next_cursor"]
+                self.assertIsInstance(cursor, str, f"{path} has no second page")
+                self.assertFalse(cursor.isdigit(), f"{path} cursor {cursor} is a row number")
+                other_path = {
+                    f"/api/v1/entities/{self.engagement_a1}/evidence":
+                        f"/api/v1/entities/{self.other_unit}/evidence",
+                    f"/api/v1/evidence/{paged}/versions":
+                        f"/api/v1/evidence/{self.evidence[OTHER_ORG]}/versions",
+                }.get(path, path)
+                self.assertCursorRejectedLikeMalformed(
+                    self.other_admin, other_path, cursor, f"{path} cursor in another organization")
+
+    def test_pending_version_cursor_rejected_below_contributor(self):
+        evidence_id = self.evidence[IN_SCOPE]
+        self.admin.create_version(evidence_id, b"a draft for the cursor")
+        path = f"/api/v1/evidence/{evidence_id}/versions"
+        page = self.admin.expect(200, "GET", f"{path}?limit=1")
+        cursor = page["next_cursor"]
+        self.assertEqual(page["items"][0]["status"], "pending")
+        for role in ("viewer", "auditor"):
+            with self.subTest(role=role):
+                api = self.server.api(self.callers[role][1])
+                self.assertCursorRejectedLikeMalformed(api, path, cursor,
+                                                       f"a pending version's cursor as {role}")
+
     def test_second_role_on_entity_conflicts(self):
         user = self.admin.create_user("two-roles")
         self.admin.assign_role(user["id"], self.unit_b, "viewer")

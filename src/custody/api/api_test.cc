@@ -9,7 +9,9 @@
 #include "custody/api/routes.h"
 #include "custody/audit/audit_log.h"
 #include "custody/aws/fake_transport.h"
+#include "custody/crypto/encoding.h"
 #include "custody/identity/bootstrap.h"
+#include "custody/store/page_cursor.h"
 #include "custody/store/testing.h"
 
 namespace custody::api {
@@ -205,6 +207,81 @@ TEST_F(ApiTest, EntitiesPageWithCursor) {
     query["after"] = list["next_cursor"];
   }
   EXPECT_EQ(names, (std::vector<std::string>{"Unit 2", "Unit 1", "Unit 0", "Acme"}));
+}
+
+TEST_F(ApiTest, CursorCarriesIdNotRowNumber) {
+  const json body = {
+      {"name", "Unit"}, {"kind", "business_unit"}, {"parent_id", acme().root_entity.id}};
+  const http::Response created = Send("POST", "/api/v1/entities", AcmeToken(), body.dump());
+  ASSERT_EQ(created.status, 201) << created.body;
+  const http::Response response =
+      Send("GET", "/api/v1/entities", AcmeToken(), "", {{"limit", "1"}});
+  ASSERT_EQ(response.status, 200) << response.body;
+  const json cursor = Body(response)["next_cursor"];
+  ASSERT_TRUE(cursor.is_string()) << response.body;
+  const Result<std::string> key = DecodeCursor(cursor.get<std::string>());
+  ASSERT_TRUE(key.ok()) << key.status().ToString();
+  EXPECT_EQ(*key, Body(created)["id"]);
+}
+
+TEST_F(ApiTest, CursorCodecRejectsMalformed) {
+  EXPECT_EQ(DecodeCursor(EncodeCursor("ent_abc")).value(), "ent_abc");
+  for (const std::string& cursor : {std::string("176"), std::string("x1"), std::string(""),
+                                    EncodeCursor(""), crypto::Base64UrlEncode("v2:ent_abc"),
+                                    EncodeCursor("ent_a'b"), EncodeCursor(std::string(65, 'a'))}) {
+    const Result<std::string> key = DecodeCursor(cursor);
+    EXPECT_EQ(key.status().code(), ErrorCode::kInvalidArgument) << cursor;
+    EXPECT_EQ(key.status().message(), store::InvalidCursorError().message()) << cursor;
+  }
+}
+
+// Another organization's cursor, a malformed cursor and a well-formed cursor naming an unknown id
+// must produce the same response, so that a cursor cannot probe other organizations.
+TEST_F(ApiTest, ForeignCursorLooksMalformed) {
+  const std::string globex_token = globex().token.value.Reveal();
+
+  struct Case {
+    std::string path;
+    std::string acme_key;
+  };
+
+  const std::vector<Case> cases = {
+      {"/api/v1/entities", acme().root_entity.id},
+      {"/api/v1/users", acme().admin.id},
+      {"/api/v1/tokens", acme().token.token.id},
+      {"/api/v1/role-assignments", acme().admin_role.id},
+      {"/api/v1/audit-records", "0"},
+  };
+  for (const Case& c : cases) {
+    const http::Response malformed =
+        Send("GET", c.path, globex_token, "", {{"after", "not-a-cursor"}});
+    const http::Response unknown = Send("GET", c.path, globex_token, "",
+                                        {{"after", EncodeCursor("x_0000000000000000000000")}});
+    const http::Response foreign =
+        Send("GET", c.path, globex_token, "", {{"after", EncodeCursor(c.acme_key)}});
+    for (const http::Response* response : {&malformed, &unknown, &foreign}) {
+      EXPECT_EQ(response->status, 400) << c.path << " " << response->body;
+      EXPECT_EQ(Body(*response)["field"], "after") << c.path;
+      EXPECT_EQ(Body(*response)["detail"], Body(malformed)["detail"]) << c.path;
+    }
+    const std::vector<audit::Record> records = LastRecords(globex().organization.id);
+    ASSERT_EQ(records.size(), 1u) << c.path;
+    EXPECT_EQ(records[0].decision, audit::kDecisionDeny) << c.path;
+  }
+}
+
+TEST_F(ApiTest, AuditCursorIsOpaque) {
+  const http::Response response =
+      Send("GET", "/api/v1/audit-records", AcmeToken(), "", {{"limit", "1"}});
+  ASSERT_EQ(response.status, 200) << response.body;
+  const json list = Body(response);
+  ASSERT_TRUE(list["next_cursor"].is_string()) << response.body;
+  const std::string cursor = list["next_cursor"];
+  EXPECT_NE(cursor, std::to_string(list["items"][0]["seq"].get<int64_t>()));
+  const http::Response next =
+      Send("GET", "/api/v1/audit-records", AcmeToken(), "", {{"limit", "1"}, {"after", cursor}});
+  ASSERT_EQ(next.status, 200) << next.body;
+  EXPECT_GT(Body(next)["items"][0]["seq"].get<int64_t>(), list["items"][0]["seq"].get<int64_t>());
 }
 
 TEST_F(ApiTest, ExternalIdCannotBeSet) {

@@ -1,10 +1,15 @@
 // /api/v1/audit-records: the organization's audit log, oldest first, for admins.
+#include <charconv>
+#include <string>
+#include <system_error>
+
 #include <nlohmann/json.hpp>
 
 #include "custody/api/routes.h"
 #include "custody/api/shapes.h"
 #include "custody/audit/audit_log.h"
 #include "custody/http/json.h"
+#include "custody/store/page_cursor.h"
 
 namespace custody::api {
 namespace {
@@ -14,10 +19,19 @@ using authz::Action;
 Result<http::Response> ListRecords(ApiContext& api, const RequestContext& context,
                                    const PageRequest& page) {
   evidence::AuditEntry entry{"audit_records.read", "", ""};
-  // Audit cursors count up from seq 0, unlike the newest-first lists.
+  // Audit cursors count up from seq 0, unlike the newest-first lists, and carry the seq of the
+  // page's last record. audit::List rejects a seq that is not a record of the organization.
+  // NOTE: seq is the leaf index of the deployment-wide audit log, so the gaps between an
+  // organization's seq values reveal how many records the other organizations wrote.
   std::optional<uint64_t> after;
   if (page.after.has_value()) {
-    after = static_cast<uint64_t>(*page.after);
+    uint64_t seq = 0;
+    const std::string& text = *page.after;
+    const auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), seq);
+    if (error != std::errc() || end != text.data() + text.size()) {
+      return store::InvalidCursorError();
+    }
+    after = seq;
   }
   CUSTODY_ASSIGN_OR_RETURN(
       audit::RecordPage records,
@@ -33,9 +47,9 @@ Result<http::Response> ListRecords(ApiContext& api, const RequestContext& contex
   for (const audit::StoredRecord& record : records.records) {
     items.push_back(AuditRecordJson(record));
   }
-  std::optional<int64_t> next_after;
+  std::optional<std::string> next_after;
   if (records.next_after.has_value()) {
-    next_after = static_cast<int64_t>(*records.next_after);
+    next_after = std::to_string(*records.next_after);
   }
   return http::JsonResponse(200, ListJson(std::move(items), next_after));
 }

@@ -6,16 +6,21 @@
 
 #include "custody/audit/record.h"
 #include "custody/common/log.h"
+#include "custody/crypto/encoding.h"
 #include "custody/http/json.h"
 #include "custody/http/problem.h"
 #include "custody/identity/tokens.h"
 #include "custody/store/ids.h"
+#include "custody/store/page_cursor.h"
 
 namespace custody::api {
 namespace {
 
 constexpr std::string_view kBearerScheme = "Bearer";
 constexpr std::string_view kReasonTokenMissing = "token_missing";
+// The cursor format's version, so that a later format can tell old cursors apart.
+constexpr std::string_view kCursorPrefix = "v1:";
+constexpr size_t kMaxCursorKeySize = 64;
 
 // Returns the token of "Authorization: Bearer <token>", or sets `reason` and returns nothing.
 std::optional<std::string_view> BearerToken(const http::Request& request, std::string* reason) {
@@ -192,23 +197,42 @@ Result<PageRequest> ParsePage(const http::Request& request) {
     page.limit = static_cast<int>(*value);
   }
   if (const std::optional<std::string> after = request.QueryParam("after")) {
-    const Result<int64_t> value = ParseNonNegative(*after);
-    if (!value.ok()) {
-      return InvalidArgument("after must be the next_cursor of a previous page", "after");
-    }
-    page.after = *value;
+    CUSTODY_ASSIGN_OR_RETURN(page.after, DecodeCursor(*after));
   }
   return page;
 }
 
-nlohmann::json CursorJson(const std::optional<int64_t>& next_after) {
+std::string EncodeCursor(std::string_view key) {
+  return crypto::Base64UrlEncode(std::string(kCursorPrefix) + std::string(key));
+}
+
+Result<std::string> DecodeCursor(std::string_view cursor) {
+  const std::optional<std::string> decoded = crypto::Base64UrlDecode(cursor);
+  if (!decoded.has_value() || !decoded->starts_with(kCursorPrefix)) {
+    return store::InvalidCursorError();
+  }
+  std::string key = decoded->substr(kCursorPrefix.size());
+  if (key.empty() || key.size() > kMaxCursorKeySize) {
+    return store::InvalidCursorError();
+  }
+  for (const char c : key) {
+    const bool allowed =
+        (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_';
+    if (!allowed) {
+      return store::InvalidCursorError();
+    }
+  }
+  return key;
+}
+
+nlohmann::json CursorJson(const std::optional<std::string>& next_after) {
   if (!next_after.has_value()) {
     return nullptr;
   }
-  return std::to_string(*next_after);
+  return EncodeCursor(*next_after);
 }
 
-nlohmann::json ListJson(nlohmann::json items, const std::optional<int64_t>& next_after) {
+nlohmann::json ListJson(nlohmann::json items, const std::optional<std::string>& next_after) {
   nlohmann::json list = nlohmann::json::object();
   list["items"] = std::move(items);
   list["next_cursor"] = CursorJson(next_after);

@@ -126,17 +126,27 @@ inline constexpr int kMaxPageSize = 200;
 
 struct PageRequest {
   int limit = kDefaultPageSize;
-  std::optional<int64_t> after;  // the decoded cursor
+  // The decoded cursor: the public id of the previous page's last item (its seq for audit
+  // records). The list itself checks that the caller's listing includes that item.
+  std::optional<std::string> after;
 };
 
 // Reads `limit` (1 to kMaxPageSize, default kDefaultPageSize) and `after` (a next_cursor) and
-// rejects other query parameters.
+// rejects other query parameters. A malformed cursor fails with store::InvalidCursorError().
 Result<PageRequest> ParsePage(const http::Request& request);
 
-// The opaque cursor for a keyset position, and null when there is no next page.
-nlohmann::json CursorJson(const std::optional<int64_t>& next_after);
+// Encodes the position after the item `key` (a public id, or an audit record's seq) as an opaque
+// cursor: "v1:" + key, base64url without padding. Cursors carry no database row number, so they
+// reveal nothing about other organizations.
+std::string EncodeCursor(std::string_view key);
+
+// Decodes a cursor made by EncodeCursor, or returns store::InvalidCursorError().
+Result<std::string> DecodeCursor(std::string_view cursor);
+
+// The cursor that continues after the item `next_after`, and null when there is no next page.
+nlohmann::json CursorJson(const std::optional<std::string>& next_after);
 
 // {"items": items, "next_cursor": ...}
-nlohmann::json ListJson(nlohmann::json items, const std::optional<int64_t>& next_after);
+nlohmann::json ListJson(nlohmann::json items, const std::optional<std::string>& next_after);
 
 }  // namespace custody::api

@@ -23,7 +23,7 @@ Result<Caller> LoadCaller(store::Transaction& tx, const RequestContext& context)
   CUSTODY_ASSIGN_OR_RETURN(caller.user,
                            identity::GetUser(tx, organization_id, context.principal.user_id));
   CUSTODY_ASSIGN_OR_RETURN(caller.organization, identity::GetOrganization(tx, organization_id));
-  std::optional<int64_t> after;
+  std::optional<std::string> after;
   do {
     CUSTODY_ASSIGN_OR_RETURN(
         identity::RoleAssignmentPage page,

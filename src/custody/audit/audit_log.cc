@@ -1,5 +1,7 @@
 #include "custody/audit/audit_log.h"
 
+#include "custody/store/page_cursor.h"
+
 namespace custody::audit {
 
 Result<uint64_t> Append(store::Transaction& tx, const Record& record) {
@@ -34,6 +36,15 @@ Result<RecordPage> List(store::Transaction& tx, std::string_view organization_id
     return InvalidArgument("limit must be between 1 and " + std::to_string(kMaxPageSize), "limit");
   }
   const int64_t after_seq = after.has_value() ? static_cast<int64_t>(*after) : -1;
+  if (after.has_value()) {
+    CUSTODY_ASSIGN_OR_RETURN(
+        std::optional<store::Row> cursor_row,
+        tx.QueryOne("SELECT 1 FROM audit_records WHERE organization_id = ? AND seq = ?",
+                    {organization_id, after_seq}));
+    if (!cursor_row.has_value()) {
+      return store::InvalidCursorError();
+    }
+  }
   CUSTODY_ASSIGN_OR_RETURN(
       std::vector<store::Row> rows,
       tx.Query("SELECT seq, time, organization_id, actor, action, resource, decision, reason, "

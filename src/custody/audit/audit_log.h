@@ -49,7 +49,8 @@ struct RecordPage {
 inline constexpr int kMaxPageSize = 200;
 
 // Returns up to `limit` (1 to kMaxPageSize) records of `organization_id` with seq greater
-// than `after` (from the start when empty), oldest first.
+// than `after` (from the start when empty), oldest first. Returns store::InvalidCursorError()
+// when `after` is not the seq of a record of the organization.
 Result<RecordPage> List(store::Transaction& tx, std::string_view organization_id,
                         std::optional<uint64_t> after, int limit);
 

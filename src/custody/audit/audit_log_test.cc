@@ -6,6 +6,7 @@
 #include <gtest/gtest.h>
 #include <sqlite3.h>
 
+#include "custody/store/page_cursor.h"
 #include "custody/store/testing.h"
 
 namespace custody::audit {
@@ -194,6 +195,18 @@ TEST_F(AuditLogTest, ListIsPerOrganizationAndPaged) {
 
   EXPECT_EQ(pages, 3);
   EXPECT_EQ(seen, (std::vector<uint64_t>{0, 2, 4, 6, 8}));
+}
+
+TEST_F(AuditLogTest, ListRejectsCursorOfOtherOrganization) {
+  ASSERT_TRUE(AppendOne(db(), MakeRecord("org_a", "a.0")).ok());
+  ASSERT_TRUE(AppendOne(db(), MakeRecord("org_b", "b.0")).ok());
+  // seq 1 is org_b's record and seq 7 does not exist.
+  for (const uint64_t after : {uint64_t{1}, uint64_t{7}}) {
+    Result<RecordPage> page = store::ReadReturning<RecordPage>(
+        db(), [&](store::Transaction& tx) { return List(tx, "org_a", after, 2); });
+    EXPECT_EQ(page.status().code(), ErrorCode::kInvalidArgument) << after;
+    EXPECT_EQ(page.status().message(), store::InvalidCursorError().message()) << after;
+  }
 }
 
 TEST_F(AuditLogTest, ListRejectsBadLimit) {

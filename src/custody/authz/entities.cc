@@ -4,6 +4,7 @@
 #include "custody/authz/scope_sql.h"
 #include "custody/authz/validation.h"
 #include "custody/store/ids.h"
+#include "custody/store/page_cursor.h"
 
 namespace custody::authz {
 namespace {
@@ -115,7 +116,7 @@ Result<Entity> GetRootEntity(store::Transaction& tx, std::string_view organizati
 
 Result<EntityPage> ListEntitiesInScope(store::Transaction& tx, std::string_view organization_id,
                                        std::string_view user_id, Action action,
-                                       std::optional<int64_t> after, int limit) {
+                                       std::optional<std::string_view> after, int limit) {
   if (limit < 1 || limit > kMaxEntityPageSize) {
     return InvalidArgument("limit must be between 1 and " + std::to_string(kMaxEntityPageSize),
                            "limit");
@@ -124,20 +125,27 @@ Result<EntityPage> ListEntitiesInScope(store::Transaction& tx, std::string_view 
     return Internal("organization action " + std::string(ActionName(action)) +
                     " has no entity scope");
   }
-  const int64_t before_seq = after.value_or(INT64_MAX);
+  const int rank = static_cast<int>(MinimumRole(action));
+  CUSTODY_ASSIGN_OR_RETURN(
+      const int64_t before_seq,
+      store::SeqBeforeCursor(
+          tx, after.has_value(),
+          std::string(kScopedEntitiesCte) +
+              "SELECT seq FROM entities WHERE organization_id = ?1 AND id = ?4 AND id IN "
+              "(SELECT id FROM scoped GROUP BY id HAVING MAX(rank) >= ?3)",
+          {organization_id, user_id, rank, after.value_or("")}));
   CUSTODY_ASSIGN_OR_RETURN(
       std::vector<store::Row> rows,
       tx.Query(std::string(kScopedEntitiesCte) + "SELECT " + std::string(kEntityColumns) +
                    " FROM entities WHERE organization_id = ?1 AND seq < ?4 AND id IN "
                    "(SELECT id FROM scoped GROUP BY id HAVING MAX(rank) >= ?3) "
                    "ORDER BY seq DESC LIMIT ?5",
-               {organization_id, user_id, static_cast<int>(MinimumRole(action)), before_seq,
-                limit + 1}));
+               {organization_id, user_id, rank, before_seq, limit + 1}));
 
   EntityPage page;
   for (const store::Row& row : rows) {
     if (page.entities.size() == static_cast<size_t>(limit)) {
-      page.next_after = page.entities.back().seq;
+      page.next_after = page.entities.back().id;
       break;
     }
     CUSTODY_ASSIGN_OR_RETURN(Entity entity, EntityFromRow(row));

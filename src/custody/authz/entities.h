@@ -58,16 +58,18 @@ Result<Entity> GetRootEntity(store::Transaction& tx, std::string_view organizati
 
 struct EntityPage {
   std::vector<Entity> entities;  // newest first
-  // Pass as `after` to read the next page; empty on the last page.
-  std::optional<int64_t> next_after;
+  // The id of the page's last entity, to pass as `after` for the next page; empty on the last
+  // page.
+  std::optional<std::string> next_after;
 };
 
 inline constexpr int kMaxEntityPageSize = 200;
 
 // Returns up to `limit` (1 to kMaxEntityPageSize) entities on which the user's effective role
-// allows `action`, newest first, starting after the cursor `after`.
+// allows `action`, newest first, starting after the entity `after` (a next_after). Returns
+// store::InvalidCursorError() when `after` is not such an entity of the organization.
 Result<EntityPage> ListEntitiesInScope(store::Transaction& tx, std::string_view organization_id,
                                        std::string_view user_id, Action action,
-                                       std::optional<int64_t> after, int limit);
+                                       std::optional<std::string_view> after, int limit);
 
 }  // namespace custody::authz

@@ -5,6 +5,7 @@
 #include "custody/authz/authorize.h"
 #include "custody/authz/test_tree.h"
 #include "custody/store/ids.h"
+#include "custody/store/page_cursor.h"
 
 namespace custody::authz {
 namespace {
@@ -23,7 +24,7 @@ class EntitiesTest : public testing::TreeTest {
         db(), [&](store::Transaction& tx) { return GetEntity(tx, organization_id, id); });
   }
 
-  Result<EntityPage> List(const std::string& user, std::optional<int64_t> after, int limit) {
+  Result<EntityPage> List(const std::string& user, std::optional<std::string> after, int limit) {
     return store::ReadReturning<EntityPage>(db(), [&](store::Transaction& tx) {
       return ListEntitiesInScope(tx, "org_A", user, Action::kReadEntity, after, limit);
     });
@@ -89,7 +90,7 @@ TEST_F(EntitiesTest, RootEntity) {
 
 TEST_F(EntitiesTest, ListPagesNewestFirst) {
   std::vector<std::string> seen;
-  std::optional<int64_t> after;
+  std::optional<std::string> after;
   int pages = 0;
   do {
     Result<EntityPage> page = List("alice", after, 2);
@@ -103,6 +104,27 @@ TEST_F(EntitiesTest, ListPagesNewestFirst) {
 
   EXPECT_EQ(pages, 3);
   EXPECT_EQ(seen, (std::vector<std::string>{e2, s2, e1, s1, root}));
+}
+
+TEST_F(EntitiesTest, ListCursorIsLastEntityId) {
+  Result<EntityPage> first = List("alice", std::nullopt, 2);
+  ASSERT_TRUE(first.ok()) << first.status().ToString();
+  EXPECT_EQ(first->next_after, s2);
+}
+
+TEST_F(EntitiesTest, ListRejectsCursorOutsideScope) {
+  // Another organization's entity, an entity outside bob's scope, and an unknown id must all
+  // fail the same way, so that a cursor cannot probe for ids.
+  for (const std::string& after : {s_b, e2, root, std::string("ent_missing")}) {
+    Result<EntityPage> page = List("bob", after, 2);
+    EXPECT_EQ(page.status().code(), ErrorCode::kInvalidArgument) << after;
+    EXPECT_EQ(page.status().message(), store::InvalidCursorError().message()) << after;
+    EXPECT_EQ(page.status().field(), "after") << after;
+  }
+  Result<EntityPage> in_scope = List("bob", e1, 2);
+  ASSERT_TRUE(in_scope.ok()) << in_scope.status().ToString();
+  ASSERT_EQ(in_scope->entities.size(), 1u);
+  EXPECT_EQ(in_scope->entities[0].id, s1);
 }
 
 TEST_F(EntitiesTest, ListShowsOnlyScope) {

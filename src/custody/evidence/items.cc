@@ -3,6 +3,7 @@
 #include "custody/authz/authorize.h"
 #include "custody/evidence/validation.h"
 #include "custody/store/ids.h"
+#include "custody/store/page_cursor.h"
 
 namespace custody::evidence {
 namespace {
@@ -72,20 +73,26 @@ Result<EvidenceItem> GetEvidenceItem(store::Transaction& tx, std::string_view or
 }
 
 Result<EvidenceItemPage> ListEvidenceItems(store::Transaction& tx, std::string_view organization_id,
-                                           std::string_view entity_id, std::optional<int64_t> after,
-                                           int limit) {
+                                           std::string_view entity_id,
+                                           std::optional<std::string_view> after, int limit) {
   CUSTODY_RETURN_IF_ERROR(CheckPageLimit(limit));
+  CUSTODY_ASSIGN_OR_RETURN(
+      const int64_t before_seq,
+      store::SeqBeforeCursor(tx, after.has_value(),
+                             "SELECT seq FROM evidence_items WHERE organization_id = ? "
+                             "AND entity_id = ? AND id = ?",
+                             {organization_id, entity_id, after.value_or("")}));
   CUSTODY_ASSIGN_OR_RETURN(
       std::vector<store::Row> rows,
       tx.Query("SELECT " + std::string(kItemColumns) +
                    " FROM evidence_items WHERE organization_id = ? AND entity_id = ? AND seq < ? "
                    "ORDER BY seq DESC LIMIT ?",
-               {organization_id, entity_id, after.value_or(INT64_MAX), limit + 1}));
+               {organization_id, entity_id, before_seq, limit + 1}));
 
   EvidenceItemPage page;
   for (const store::Row& row : rows) {
     if (page.items.size() == static_cast<size_t>(limit)) {
-      page.next_after = page.items.back().seq;
+      page.next_after = page.items.back().id;
       break;
     }
     page.items.push_back(ItemFromRow(row));

@@ -42,15 +42,16 @@ Result<EvidenceItem> GetEvidenceItem(store::Transaction& tx, std::string_view or
 
 struct EvidenceItemPage {
   std::vector<EvidenceItem> items;  // newest first
-  // Pass as `after` to read the next page; empty on the last page.
-  std::optional<int64_t> next_after;
+  // The id of the page's last item, to pass as `after` for the next page; empty on the last page.
+  std::optional<std::string> next_after;
 };
 
 // Returns up to `limit` (1 to kMaxPageSize) items of the entity, newest first, starting after
-// the cursor `after`.
+// the item `after` (a next_after). Returns store::InvalidCursorError() when `after` is not an item
+// of the entity.
 Result<EvidenceItemPage> ListEvidenceItems(store::Transaction& tx, std::string_view organization_id,
-                                           std::string_view entity_id, std::optional<int64_t> after,
-                                           int limit);
+                                           std::string_view entity_id,
+                                           std::optional<std::string_view> after, int limit);
 
 // kInvalidArgument with field "limit" unless 1 <= limit <= kMaxPageSize.
 Status CheckPageLimit(int limit);

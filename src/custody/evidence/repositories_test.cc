@@ -8,6 +8,7 @@
 #include "custody/evidence/aws_connections.h"
 #include "custody/evidence/items.h"
 #include "custody/evidence/versions.h"
+#include "custody/store/page_cursor.h"
 
 namespace custody::evidence {
 namespace {
@@ -78,7 +79,7 @@ TEST_F(RepositoryTest, ItemsPageNewestFirst) {
   AddItem("org_A", s2, "Other entity");
 
   std::vector<std::string> listed;
-  std::optional<int64_t> after;
+  std::optional<std::string> after;
   int pages = 0;
   do {
     const Result<EvidenceItemPage> page = Read<EvidenceItemPage>(
@@ -94,6 +95,22 @@ TEST_F(RepositoryTest, ItemsPageNewestFirst) {
   EXPECT_EQ(pages, 3);
   const std::vector<std::string> newest_first(created.rbegin(), created.rend());
   EXPECT_EQ(listed, newest_first);
+}
+
+TEST_F(RepositoryTest, ItemsCursorMustBeItemOfEntity) {
+  const EvidenceItem own = AddItem("org_A", s1, "Own");
+  const EvidenceItem other_entity = AddItem("org_A", s2, "Other entity");
+  const EvidenceItem other_org = AddItem("org_B", s_b, "Other organization");
+  for (const std::string& after : {other_entity.id, other_org.id, std::string("evd_missing")}) {
+    const Result<EvidenceItemPage> page = Read<EvidenceItemPage>(
+        [&](store::Transaction& tx) { return ListEvidenceItems(tx, "org_A", s1, after, 2); });
+    EXPECT_EQ(page.status().code(), ErrorCode::kInvalidArgument) << after;
+    EXPECT_EQ(page.status().message(), store::InvalidCursorError().message()) << after;
+  }
+  const Result<EvidenceItemPage> page = Read<EvidenceItemPage>(
+      [&](store::Transaction& tx) { return ListEvidenceItems(tx, "org_A", s1, own.id, 2); });
+  ASSERT_TRUE(page.ok()) << page.status().ToString();
+  EXPECT_TRUE(page->items.empty());
 }
 
 TEST_F(RepositoryTest, PageLimitChecked) {
@@ -194,6 +211,19 @@ TEST_F(RepositoryTest, StoredOnlyListAndLatest) {
   ASSERT_TRUE(stored.ok());
   ASSERT_EQ(stored->versions.size(), 1u);
   EXPECT_EQ(stored->versions[0].id, first.id);
+
+  // The pending version is not in the stored-only listing, so it is not a valid cursor there.
+  const Result<VersionPage> after_draft = Read<VersionPage>([&](store::Transaction& tx) {
+    return ListVersions(tx, "org_A", item.id, true, all->versions[0].id, 50);
+  });
+  EXPECT_EQ(after_draft.status().code(), ErrorCode::kInvalidArgument);
+  EXPECT_EQ(after_draft.status().message(), store::InvalidCursorError().message());
+  const Result<VersionPage> after_draft_all = Read<VersionPage>([&](store::Transaction& tx) {
+    return ListVersions(tx, "org_A", item.id, false, all->versions[0].id, 50);
+  });
+  ASSERT_TRUE(after_draft_all.ok()) << after_draft_all.status().ToString();
+  ASSERT_EQ(after_draft_all->versions.size(), 1u);
+  EXPECT_EQ(after_draft_all->versions[0].id, first.id);
 
   const Result<std::optional<EvidenceVersion>> latest = Read<std::optional<EvidenceVersion>>(
       [&](store::Transaction& tx) { return LatestStoredVersion(tx, "org_A", item.id); });

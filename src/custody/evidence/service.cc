@@ -105,7 +105,7 @@ Result<EvidenceItem> EvidenceService::CreateEvidence(const RequestContext& conte
 
 Result<EvidenceItemViewPage> EvidenceService::ListEvidence(const RequestContext& context,
                                                            std::string_view entity_id,
-                                                           std::optional<int64_t> after,
+                                                           std::optional<std::string_view> after,
                                                            int limit) {
   AuditEntry entry{AuditAction(Action::kReadEvidence), EntityResource(entity_id), ""};
   const std::string& organization_id = context.principal.organization_id;
@@ -142,7 +142,8 @@ Result<EvidenceItemView> EvidenceService::GetEvidence(const RequestContext& cont
 
 Result<VersionPage> EvidenceService::ListVersions(const RequestContext& context,
                                                   std::string_view evidence_id,
-                                                  std::optional<int64_t> after, int limit) {
+                                                  std::optional<std::string_view> after,
+                                                  int limit) {
   AuditEntry entry{AuditAction(Action::kReadEvidence), ItemResource(evidence_id), ""};
   return AuditedWriteReturning<VersionPage>(
       db_, clock_, context, entry, [&](store::Transaction& tx) -> Result<VersionPage> {

@@ -46,8 +46,8 @@ struct EvidenceItemView {
 };
 
 struct EvidenceItemViewPage {
-  std::vector<EvidenceItemView> items;  // newest first
-  std::optional<int64_t> next_after;
+  std::vector<EvidenceItemView> items;    // newest first
+  std::optional<std::string> next_after;  // as in EvidenceItemPage
 };
 
 // A pending version and the presigned PUT that uploads its file.
@@ -66,18 +66,20 @@ class EvidenceService {
   Result<EvidenceItem> CreateEvidence(const RequestContext& context, std::string_view entity_id,
                                       std::string_view title, std::string_view description);
 
-  // Lists the entity's items, newest first. Needs kReadEvidence (viewer).
+  // Lists the entity's items, newest first, after the item `after` (a next_after). Needs
+  // kReadEvidence (viewer).
   Result<EvidenceItemViewPage> ListEvidence(const RequestContext& context,
                                             std::string_view entity_id,
-                                            std::optional<int64_t> after, int limit);
+                                            std::optional<std::string_view> after, int limit);
 
   // Needs kReadEvidence on the item's entity.
   Result<EvidenceItemView> GetEvidence(const RequestContext& context, std::string_view evidence_id);
 
   // Lists the item's versions, newest first. Needs kReadEvidence; pending versions are drafts
-  // and are listed only for roles with kReadDraftEvidence (contributor and above).
+  // and are listed only for roles with kReadDraftEvidence (contributor and above), so a pending
+  // version's id is an invalid cursor for the other roles.
   Result<VersionPage> ListVersions(const RequestContext& context, std::string_view evidence_id,
-                                   std::optional<int64_t> after, int limit);
+                                   std::optional<std::string_view> after, int limit);
 
   // Creates a pending version for `file` and signs its upload. Needs kUploadVersion. The
   // caller's temporary credentials are obtained before the version is inserted, so when AWS

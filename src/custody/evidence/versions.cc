@@ -4,6 +4,7 @@
 #include "custody/evidence/object_key.h"
 #include "custody/evidence/validation.h"
 #include "custody/store/ids.h"
+#include "custody/store/page_cursor.h"
 
 namespace custody::evidence {
 namespace {
@@ -143,21 +144,27 @@ Result<std::optional<EvidenceVersion>> LatestStoredVersion(store::Transaction& t
 
 Result<VersionPage> ListVersions(store::Transaction& tx, std::string_view organization_id,
                                  std::string_view evidence_id, bool stored_only,
-                                 std::optional<int64_t> after, int limit) {
+                                 std::optional<std::string_view> after, int limit) {
   CUSTODY_RETURN_IF_ERROR(CheckPageLimit(limit));
+  CUSTODY_ASSIGN_OR_RETURN(
+      const int64_t before_seq,
+      store::SeqBeforeCursor(
+          tx, after.has_value(),
+          "SELECT seq FROM evidence_versions WHERE organization_id = ?1 "
+          "AND evidence_id = ?2 AND (?3 = 0 OR status = 'stored') AND id = ?4",
+          {organization_id, evidence_id, stored_only ? 1 : 0, after.value_or("")}));
   CUSTODY_ASSIGN_OR_RETURN(
       std::vector<store::Row> rows,
       tx.Query("SELECT " + std::string(kVersionColumns) +
                    " FROM evidence_versions WHERE organization_id = ?1 AND evidence_id = ?2 "
                    "AND (?3 = 0 OR status = 'stored') AND seq < ?4 ORDER BY seq DESC LIMIT ?5",
-               {organization_id, evidence_id, stored_only ? 1 : 0, after.value_or(INT64_MAX),
-                limit + 1}));
+               {organization_id, evidence_id, stored_only ? 1 : 0, before_seq, limit + 1}));
   CUSTODY_ASSIGN_OR_RETURN(std::vector<EvidenceVersion> versions, VersionsFromRows(rows));
 
   VersionPage page;
   for (EvidenceVersion& version : versions) {
     if (page.versions.size() == static_cast<size_t>(limit)) {
-      page.next_after = page.versions.back().seq;
+      page.next_after = page.versions.back().id;
       break;
     }
     page.versions.push_back(std::move(version));

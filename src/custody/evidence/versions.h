@@ -77,15 +77,17 @@ Result<std::optional<EvidenceVersion>> LatestStoredVersion(store::Transaction& t
 
 struct VersionPage {
   std::vector<EvidenceVersion> versions;  // newest first
-  // Pass as `after` to read the next page; empty on the last page.
-  std::optional<int64_t> next_after;
+  // The id of the page's last version, to pass as `after` for the next page; empty on the last
+  // page.
+  std::optional<std::string> next_after;
 };
 
 // Returns up to `limit` (1 to kMaxPageSize) versions of the item, newest first, starting after
-// the cursor `after`; only stored ones when `stored_only`.
+// the version `after` (a next_after); only stored ones when `stored_only`. Returns
+// store::InvalidCursorError() when `after` is not a version that this listing includes.
 Result<VersionPage> ListVersions(store::Transaction& tx, std::string_view organization_id,
                                  std::string_view evidence_id, bool stored_only,
-                                 std::optional<int64_t> after, int limit);
+                                 std::optional<std::string_view> after, int limit);
 
 // Marks a pending version stored at the clock's time and clears its failure reason. Returns
 // kConflict when the version is no longer pending.

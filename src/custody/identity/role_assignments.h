@@ -48,17 +48,20 @@ Status DeleteRoleAssignment(store::Transaction& tx, std::string_view organizatio
 
 struct RoleAssignmentPage {
   std::vector<RoleAssignment> assignments;  // newest first
-  // Pass as `after` to read the next page; empty on the last page.
-  std::optional<int64_t> next_after;
+  // The id of the page's last assignment, to pass as `after` for the next page; empty on the last
+  // page.
+  std::optional<std::string> next_after;
 };
 
 inline constexpr int kMaxRoleAssignmentPageSize = 200;
 
-// Lists the organization's assignments, or only those of `user_id` when given.
+// Lists the organization's assignments, or only those of `user_id` when given, newest first,
+// after the assignment `after` (a next_after). Returns store::InvalidCursorError() when `after`
+// is not an assignment that this listing includes.
 Result<RoleAssignmentPage> ListRoleAssignments(store::Transaction& tx,
                                                std::string_view organization_id,
                                                std::optional<std::string_view> user_id,
-                                               std::optional<int64_t> after, int limit);
+                                               std::optional<std::string_view> after, int limit);
 
 // True when the user is active and holds admin on the organization's root entity, and no other
 // active user does: removing that role or deactivating the user would leave nobody able to

@@ -5,6 +5,7 @@
 #include "custody/authz/authorize.h"
 #include "custody/identity/test_org.h"
 #include "custody/store/ids.h"
+#include "custody/store/page_cursor.h"
 
 namespace custody::identity {
 namespace {
@@ -141,6 +142,19 @@ TEST_F(RoleAssignmentsTest, ListFiltersByUser) {
   EXPECT_EQ(bobs->assignments[0].user_id, bob_);
   EXPECT_EQ(bobs->assignments[0].entity_id, acme_.root_entity.id);
   EXPECT_TRUE(bobs->next_after.has_value());
+  EXPECT_EQ(bobs->next_after, bobs->assignments[0].id);
+}
+
+TEST_F(RoleAssignmentsTest, ListRejectsCursorOutsideFilter) {
+  ASSERT_TRUE(Assign(bob_, europe_, "viewer").ok());
+  for (const std::string& after : {acme_.admin_role.id, globex_.admin_role.id}) {
+    Result<RoleAssignmentPage> page =
+        store::ReadReturning<RoleAssignmentPage>(db(), [&](store::Transaction& tx) {
+          return ListRoleAssignments(tx, acme_id(), bob_, after, 50);
+        });
+    EXPECT_EQ(page.status().code(), ErrorCode::kInvalidArgument) << after;
+    EXPECT_EQ(page.status().message(), store::InvalidCursorError().message()) << after;
+  }
 }
 
 }  // namespace

@@ -5,6 +5,7 @@
 #include "custody/crypto/hash.h"
 #include "custody/crypto/random.h"
 #include "custody/store/ids.h"
+#include "custody/store/page_cursor.h"
 
 namespace custody::identity {
 namespace {
@@ -118,23 +119,29 @@ Result<ApiToken> GetToken(store::Transaction& tx, std::string_view organization_
 }
 
 Result<TokenPage> ListTokens(store::Transaction& tx, std::string_view organization_id,
-                             std::optional<std::string_view> user_id, std::optional<int64_t> after,
-                             int limit) {
+                             std::optional<std::string_view> user_id,
+                             std::optional<std::string_view> after, int limit) {
   if (limit < 1 || limit > kMaxTokenPageSize) {
     return InvalidArgument("limit must be between 1 and " + std::to_string(kMaxTokenPageSize),
                            "limit");
   }
   // A NULL user filter matches every user.
   CUSTODY_ASSIGN_OR_RETURN(
+      const int64_t before_seq,
+      store::SeqBeforeCursor(tx, after.has_value(),
+                             "SELECT seq FROM api_tokens WHERE organization_id = ?1 "
+                             "AND (?2 IS NULL OR user_id = ?2) AND id = ?3",
+                             {organization_id, user_id, after.value_or("")}));
+  CUSTODY_ASSIGN_OR_RETURN(
       std::vector<store::Row> rows,
       tx.Query("SELECT " + std::string(kTokenColumns) +
                    " FROM api_tokens WHERE organization_id = ?1 "
                    "AND (?2 IS NULL OR user_id = ?2) AND seq < ?3 ORDER BY seq DESC LIMIT ?4",
-               {organization_id, user_id, after.value_or(INT64_MAX), limit + 1}));
+               {organization_id, user_id, before_seq, limit + 1}));
   TokenPage page;
   for (const store::Row& row : rows) {
     if (page.tokens.size() == static_cast<size_t>(limit)) {
-      page.next_after = page.tokens.back().seq;
+      page.next_after = page.tokens.back().id;
       break;
     }
     page.tokens.push_back(TokenFromRow(row));

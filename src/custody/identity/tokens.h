@@ -64,16 +64,19 @@ Result<ApiToken> GetToken(store::Transaction& tx, std::string_view organization_
 
 struct TokenPage {
   std::vector<ApiToken> tokens;  // newest first, revoked ones included
-  // Pass as `after` to read the next page; empty on the last page.
-  std::optional<int64_t> next_after;
+  // The id of the page's last token, to pass as `after` for the next page; empty on the last
+  // page.
+  std::optional<std::string> next_after;
 };
 
 inline constexpr int kMaxTokenPageSize = 200;
 
-// Lists the organization's tokens, or only those of `user_id` when given.
+// Lists the organization's tokens, or only those of `user_id` when given, newest first, after the
+// token `after` (a next_after). Returns store::InvalidCursorError() when `after` is not a token
+// that this listing includes.
 Result<TokenPage> ListTokens(store::Transaction& tx, std::string_view organization_id,
-                             std::optional<std::string_view> user_id, std::optional<int64_t> after,
-                             int limit);
+                             std::optional<std::string_view> user_id,
+                             std::optional<std::string_view> after, int limit);
 
 // Revokes the token; it fails authentication from the next request on. Revoking a revoked
 // token changes nothing and returns it. Returns authz::NotFoundError() when absent.

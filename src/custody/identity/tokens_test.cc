@@ -9,6 +9,7 @@
 #include "custody/authz/authorize.h"
 #include "custody/crypto/hash.h"
 #include "custody/identity/test_org.h"
+#include "custody/store/page_cursor.h"
 
 namespace custody::identity {
 namespace {
@@ -201,6 +202,25 @@ TEST_F(TokensTest, ListFiltersByUser) {
   });
   ASSERT_TRUE(all.ok());
   EXPECT_EQ(all->tokens.size(), 2u);  // bob's and the bootstrap admin's
+}
+
+TEST_F(TokensTest, ListRejectsCursorOutsideFilter) {
+  // The admin's token is in the organization but not in bob's listing, and globex's token is in
+  // another organization: both must fail like an unknown id.
+  for (const std::string& after :
+       {acme_.token.token.id, globex_.token.token.id, std::string("tok_missing")}) {
+    Result<TokenPage> page = store::ReadReturning<TokenPage>(db(), [&](store::Transaction& tx) {
+      return ListTokens(tx, acme_id(), std::string_view(bob_), after, 50);
+    });
+    EXPECT_EQ(page.status().code(), ErrorCode::kInvalidArgument) << after;
+    EXPECT_EQ(page.status().message(), store::InvalidCursorError().message()) << after;
+  }
+  Result<TokenPage> next = store::ReadReturning<TokenPage>(db(), [&](store::Transaction& tx) {
+    return ListTokens(tx, acme_id(), std::nullopt, token_.token.id, 50);
+  });
+  ASSERT_TRUE(next.ok()) << next.status().ToString();
+  ASSERT_EQ(next->tokens.size(), 1u);
+  EXPECT_EQ(next->tokens[0].id, acme_.token.token.id);
 }
 
 TEST_F(TokensTest, DatabaseFailureIsNotUnauthenticated) {

@@ -4,6 +4,7 @@
 #include "custody/authz/validation.h"
 #include "custody/identity/role_assignments.h"
 #include "custody/store/ids.h"
+#include "custody/store/page_cursor.h"
 
 namespace custody::identity {
 namespace {
@@ -162,20 +163,25 @@ Result<User> FindUserByEmail(store::Transaction& tx, std::string_view organizati
 }
 
 Result<UserPage> ListUsers(store::Transaction& tx, std::string_view organization_id,
-                           std::optional<int64_t> after, int limit) {
+                           std::optional<std::string_view> after, int limit) {
   if (limit < 1 || limit > kMaxUserPageSize) {
     return InvalidArgument("limit must be between 1 and " + std::to_string(kMaxUserPageSize),
                            "limit");
   }
   CUSTODY_ASSIGN_OR_RETURN(
+      const int64_t before_seq,
+      store::SeqBeforeCursor(tx, after.has_value(),
+                             "SELECT seq FROM users WHERE organization_id = ? AND id = ?",
+                             {organization_id, after.value_or("")}));
+  CUSTODY_ASSIGN_OR_RETURN(
       std::vector<store::Row> rows,
       tx.Query("SELECT " + std::string(kUserColumns) +
                    " FROM users WHERE organization_id = ? AND seq < ? ORDER BY seq DESC LIMIT ?",
-               {organization_id, after.value_or(INT64_MAX), limit + 1}));
+               {organization_id, before_seq, limit + 1}));
   UserPage page;
   for (const store::Row& row : rows) {
     if (page.users.size() == static_cast<size_t>(limit)) {
-      page.next_after = page.users.back().seq;
+      page.next_after = page.users.back().id;
       break;
     }
     page.users.push_back(UserFromRow(row));

@@ -52,14 +52,17 @@ Result<User> FindUserByEmail(store::Transaction& tx, std::string_view organizati
 
 struct UserPage {
   std::vector<User> users;  // newest first
-  // Pass as `after` to read the next page; empty on the last page.
-  std::optional<int64_t> next_after;
+  // The id of the page's last user, to pass as `after` for the next page; empty on the last
+  // page.
+  std::optional<std::string> next_after;
 };
 
 inline constexpr int kMaxUserPageSize = 200;
 
+// Lists the organization's users, newest first, after the user `after` (a next_after). Returns
+// store::InvalidCursorError() when `after` is not a user of the organization.
 Result<UserPage> ListUsers(store::Transaction& tx, std::string_view organization_id,
-                           std::optional<int64_t> after, int limit);
+                           std::optional<std::string_view> after, int limit);
 
 // Deactivates the user; their API tokens fail from the next request on, because
 // authentication reads the user's state every time. Deactivating a deactivated user changes

@@ -5,6 +5,7 @@
 #include "custody/authz/authorize.h"
 #include "custody/identity/test_org.h"
 #include "custody/store/ids.h"
+#include "custody/store/page_cursor.h"
 
 namespace custody::identity {
 namespace {
@@ -132,7 +133,7 @@ TEST_F(UsersTest, ListPagesNewestFirst) {
   created.push_back(acme_.admin.id);
 
   std::vector<std::string> seen;
-  std::optional<int64_t> after;
+  std::optional<std::string> after;
   int pages = 0;
   do {
     Result<UserPage> page = store::ReadReturning<UserPage>(
@@ -146,6 +147,15 @@ TEST_F(UsersTest, ListPagesNewestFirst) {
   } while (after.has_value() && pages < 10);
   EXPECT_EQ(pages, 3);
   EXPECT_EQ(seen, created);
+}
+
+TEST_F(UsersTest, ListRejectsCursorOfOtherOrganization) {
+  for (const std::string& after : {globex_.admin.id, std::string("usr_missing")}) {
+    Result<UserPage> page = store::ReadReturning<UserPage>(
+        db(), [&](store::Transaction& tx) { return ListUsers(tx, acme_id(), after, 2); });
+    EXPECT_EQ(page.status().code(), ErrorCode::kInvalidArgument) << after;
+    EXPECT_EQ(page.status().message(), store::InvalidCursorError().message()) << after;
+  }
 }
 
 TEST_F(UsersTest, DeactivateIsRecordedOnce) {
