@@ -484,6 +484,27 @@ class AuthorizationMatrixTest(support.ServerTestCase):
                 self.assertCursorRejectedLikeMalformed(api, path, cursor,
                                                        f"a pending version's cursor as {role}")
 
+    def test_pending_version_looks_missing_below_contributor(self):
+        evidence_id = self.evidence[IN_SCOPE]
+        pending = self.admin.create_version(evidence_id, b"a draft to probe")["version"]["id"]
+        path = "/api/v1/evidence/{}/versions/{}/download"
+        for role in ("viewer", "auditor"):
+            with self.subTest(role=role):
+                api = self.server.api(self.callers[role][1])
+                request_id = support.new_request_id()
+                missing_version = support.random_id("ver_")
+                missing = api.post(path.format(evidence_id, missing_version),
+                                   request_id=request_id)
+                hidden = api.post(path.format(evidence_id, pending), request_id=request_id)
+                self.assertProblem(hidden, 404, f"a pending version as {role}")
+                self.assertEqual(normalized(hidden, [pending]),
+                                 normalized(missing, [missing_version]))
+        for role in ("contributor", "manager", "admin"):
+            with self.subTest(role=role):
+                api = self.server.api(self.callers[role][1])
+                response = api.post(path.format(evidence_id, pending))
+                self.assertProblem(response, 409, f"a pending version as {role}")
+
     def test_second_role_on_entity_conflicts(self):
         user = self.admin.create_user("two-roles")
         self.admin.assign_role(user["id"], self.unit_b, "viewer")

@@ -240,9 +240,18 @@ Result<EvidenceService::VersionTarget> EvidenceService::LoadVersion(
     store::Transaction& tx, const RequestContext& context, std::string_view evidence_id,
     std::string_view version_id, Action action, AuditEntry& entry) {
   const std::string& organization_id = context.principal.organization_id;
-  CUSTODY_ASSIGN_OR_RETURN(EvidenceItem item, LoadItem(tx, context, evidence_id, action, entry));
+  authz::Role role = authz::Role::kViewer;
+  CUSTODY_ASSIGN_OR_RETURN(EvidenceItem item,
+                           LoadItem(tx, context, evidence_id, action, entry, &role));
   CUSTODY_ASSIGN_OR_RETURN(EvidenceVersion version,
                            GetVersion(tx, organization_id, item.id, version_id));
+  // A pending version is a draft: to a role that cannot read drafts it must look exactly like
+  // an unknown id, or its existence would leak.
+  if (version.status != VersionStatus::kStored &&
+      !authz::RoleAllows(role, Action::kReadDraftEvidence)) {
+    entry.reason = std::string(kReasonDraftHidden);
+    return authz::NotFoundError();
+  }
   CUSTODY_ASSIGN_OR_RETURN(std::optional<StoredAwsConnection> connection,
                            FindAwsConnection(tx, organization_id));
   return VersionTarget{std::move(item), std::move(version), std::move(connection)};

@@ -6,7 +6,9 @@
 //
 // Every call follows the audit pattern of audited.h. Errors:
 // * kNotFound (authz::NotFoundError()) for an id that does not exist and for one outside the
-//   caller's scope alike. Inside the scope, a role that is too low is kPermissionDenied;
+//   caller's scope alike, and for a pending version when the caller's role cannot read drafts
+//   (audit reason kReasonDraftHidden). Inside the scope, a role that is too low is
+//   kPermissionDenied;
 // * kInvalidArgument for invalid values, with the field named;
 // * kConflict for the wrong version state, kFailedPrecondition when the organization has no
 //   AWS connection;
@@ -31,6 +33,9 @@
 #include "custody/store/database.h"
 
 namespace custody::evidence {
+
+// Audit reason of a request for a pending version by a role that cannot read drafts.
+inline constexpr std::string_view kReasonDraftHidden = "draft_hidden";
 
 struct EvidenceOptions {
   std::chrono::seconds upload_url_ttl{300};   // lifetime of presigned PUT URLs

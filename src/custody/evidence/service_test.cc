@@ -427,11 +427,11 @@ TEST_F(ServiceTest, VersionOfOtherItemNotFound) {
 TEST_F(ServiceTest, DownloadNeedsStoredVersion) {
   const EvidenceItem item = CreateItem(s2, "alice");
   const UploadGrant grant = Upload(item, "alice");
-  const RequestContext dave = As("dave");
+  const RequestContext alice = As("alice");
   const Result<aws::PresignedRequest> early =
-      service_.RequestDownload(dave, item.id, grant.version.id);
+      service_.RequestDownload(alice, item.id, grant.version.id);
   EXPECT_EQ(early.status().code(), ErrorCode::kConflict);
-  ExpectRecord(dave, "deny", "not_stored");
+  ExpectRecord(alice, "deny", "not_stored");
 
   ASSERT_TRUE(service_.CompleteUpload(As("alice"), item.id, grant.version.id).ok());
   const RequestContext download = As("dave");
@@ -444,6 +444,38 @@ TEST_F(ServiceTest, DownloadNeedsStoredVersion) {
   EXPECT_NE(url->url.find("hello.txt"), std::string::npos);
   EXPECT_NE(url->url.find("X-Amz-Expires=60"), std::string::npos);
   ExpectRecord(download, "allow", "");
+}
+
+// A viewer cannot see drafts, so a pending version must look exactly like an unknown id, while
+// the audit record keeps the true reason.
+TEST_F(ServiceTest, PendingVersionHiddenFromViewer) {
+  const EvidenceItem item = CreateItem(s2, "alice");
+  const UploadGrant grant = Upload(item, "alice");
+  const RequestContext dave = As("dave");
+  const Result<aws::PresignedRequest> pending =
+      service_.RequestDownload(dave, item.id, grant.version.id);
+  EXPECT_EQ(pending.status().code(), ErrorCode::kNotFound);
+  EXPECT_EQ(pending.status().message(), authz::NotFoundError().message());
+  EXPECT_EQ(pending.status().field(), authz::NotFoundError().field());
+  ExpectRecord(dave, "deny", "draft_hidden");
+
+  const RequestContext dave_again = As("dave");
+  const Result<aws::PresignedRequest> unknown =
+      service_.RequestDownload(dave_again, item.id, "ver_0000000000000000000000");
+  EXPECT_EQ(unknown.status().code(), pending.status().code());
+  EXPECT_EQ(unknown.status().message(), pending.status().message());
+  ExpectRecord(dave_again, "deny", "not_found");
+}
+
+TEST_F(ServiceTest, PendingVersionHiddenFromAuditor) {
+  const EvidenceItem item = CreateItem(e1, "alice");
+  const UploadGrant grant = Upload(item, "alice");
+  const RequestContext carol = As("carol");
+  const Result<aws::PresignedRequest> pending =
+      service_.RequestDownload(carol, item.id, grant.version.id);
+  EXPECT_EQ(pending.status().code(), ErrorCode::kNotFound);
+  EXPECT_EQ(pending.status().message(), authz::NotFoundError().message());
+  ExpectRecord(carol, "deny", "draft_hidden");
 }
 
 TEST_F(ServiceTest, RenewUploadUrlForPendingOnly) {
