@@ -51,6 +51,10 @@ MINIMUM_ROLE = {
     "GET /api/v1/audit-records": "org_admin",
 }
 
+# Endpoints where a non-admin may act only on their own resource: anyone else's answers the 404
+# of a nonexistent id, so that ids cannot be probed.
+OWNER_ONLY_FOR_NON_ADMINS = {"DELETE /api/v1/tokens/{id} (other user)"}
+
 IN_SCOPE, SIBLING, OTHER_ORG, MISSING = "in scope", "sibling unit", "other organization", "missing"
 LOCATIONS = (IN_SCOPE, SIBLING, OTHER_ORG, MISSING)
 ORG_ADMIN = "org_admin"
@@ -143,6 +147,8 @@ def expected_statuses(endpoint: Endpoint, caller: str, location: str | None) -> 
             return {endpoint.allowed_status}
         return {404}
     # The caller has the role `caller` on business unit A only.
+    if endpoint.key in OWNER_ONLY_FOR_NON_ADMINS:
+        return {404}
     if endpoint.scope == "organization":
         # Users, role assignments and tokens of the caller's organization are visible to
         # every member, so a caller without the organization-wide role gets 403 for them.
@@ -160,6 +166,8 @@ def hidden_locations(endpoint: Endpoint, caller: str) -> tuple[str, ...]:
     """Return the locations whose response must equal the nonexistent-id response."""
     if endpoint.resource in (None, "own token"):
         return ()
+    if endpoint.key in OWNER_ONLY_FOR_NON_ADMINS and caller != ORG_ADMIN:
+        return (IN_SCOPE, SIBLING, OTHER_ORG)
     if endpoint.scope == "entity" and caller != ORG_ADMIN:
         return (SIBLING, OTHER_ORG)
     return (OTHER_ORG,)

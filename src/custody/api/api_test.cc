@@ -284,6 +284,56 @@ TEST_F(ApiTest, AuditCursorIsOpaque) {
   EXPECT_GT(Body(next)["items"][0]["seq"].get<int64_t>(), list["items"][0]["seq"].get<int64_t>());
 }
 
+// A non-admin acting on an id they do not own must get the same response whether the id exists
+// or not, so that ids cannot be probed. The audit record keeps the true reason.
+TEST_F(ApiTest, NonAdminCannotProbeAdminIds) {
+  const auto create = [&](const std::string& path, const json& body) {
+    const http::Response response = Send("POST", path, AcmeToken(), body.dump());
+    EXPECT_EQ(response.status, 201) << path << " " << response.body;
+    return Body(response);
+  };
+  const json member =
+      create("/api/v1/users", {{"email", "member@acme.test"}, {"display_name", "Member"}});
+  const std::string member_token =
+      create("/api/v1/tokens", {{"name", "member"}, {"user_id", member["id"]}})["token"];
+  const json other =
+      create("/api/v1/users", {{"email", "other@acme.test"}, {"display_name", "Other"}});
+  const std::string other_token_id =
+      create("/api/v1/tokens", {{"name", "other"}, {"user_id", other["id"]}})["id"];
+
+  struct Case {
+    std::string method;
+    std::string existing_path;
+    std::string missing_path;
+    std::string existing_reason;
+  };
+
+  const std::string missing_suffix = "0000000000000000000000";
+  const std::vector<Case> cases = {
+      {"DELETE", "/api/v1/tokens/" + other_token_id, "/api/v1/tokens/tok_" + missing_suffix,
+       "not_own_token"},
+      {"GET", "/api/v1/users/" + other["id"].get<std::string>(),
+       "/api/v1/users/usr_" + missing_suffix, "role_lacks_permission"},
+      {"POST", "/api/v1/users/" + other["id"].get<std::string>() + "/deactivate",
+       "/api/v1/users/usr_" + missing_suffix + "/deactivate", "role_lacks_permission"},
+      {"DELETE", "/api/v1/role-assignments/" + acme().admin_role.id,
+       "/api/v1/role-assignments/ra_" + missing_suffix, "role_lacks_permission"},
+  };
+  for (const Case& c : cases) {
+    const http::Response existing = Send(c.method, c.existing_path, member_token);
+    const std::vector<audit::Record> existing_records = LastRecords(acme().organization.id);
+    const http::Response missing = Send(c.method, c.missing_path, member_token);
+    EXPECT_EQ(existing.status, missing.status) << c.existing_path << " " << existing.body;
+    EXPECT_EQ(existing.body, missing.body) << c.existing_path;
+    ASSERT_EQ(existing_records.size(), 1u) << c.existing_path;
+    EXPECT_EQ(existing_records[0].decision, audit::kDecisionDeny) << c.existing_path;
+    EXPECT_EQ(existing_records[0].reason, c.existing_reason) << c.existing_path;
+  }
+  EXPECT_EQ(Send("DELETE", "/api/v1/tokens/" + other_token_id, member_token).status, 404);
+  // The token was not revoked, and the admin can still revoke it.
+  EXPECT_EQ(Send("DELETE", "/api/v1/tokens/" + other_token_id, AcmeToken()).status, 204);
+}
+
 TEST_F(ApiTest, ExternalIdCannotBeSet) {
   const json body = {{"role_arn", "arn:aws:iam::123456789012:role/Custody"},
                      {"bucket", "evidence"},

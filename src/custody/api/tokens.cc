@@ -14,6 +14,9 @@ namespace {
 
 using authz::Action;
 
+// Audit reason of a request by a non-admin to revoke another user's token.
+constexpr std::string_view kReasonNotOwnToken = "not_own_token";
+
 struct NewToken {
   std::string name;
   std::optional<std::string> user_id;  // empty: the caller
@@ -107,9 +110,21 @@ Result<http::Response> RevokeToken(ApiContext& api, const RequestContext& contex
   const std::string& organization_id = context.principal.organization_id;
   const Status revoked = evidence::AuditedWrite(
       api.db, api.clock, context, entry, [&](store::Transaction& tx) -> Status {
-        CUSTODY_ASSIGN_OR_RETURN(identity::ApiToken token,
-                                 identity::GetToken(tx, organization_id, token_id));
-        if (token.user_id != context.principal.user_id) {
+        const Result<identity::ApiToken> token = identity::GetToken(tx, organization_id, token_id);
+        if (!token.ok() && token.status().code() != ErrorCode::kNotFound) {
+          return token.status();
+        }
+        if (!token.ok() || token->user_id != context.principal.user_id) {
+          // To a caller who may not manage other users' tokens, another user's token is the
+          // same 404 as an unknown id, so that token ids cannot be probed.
+          CUSTODY_ASSIGN_OR_RETURN(const bool manages_others, ManagesOthersTokens(tx, context));
+          if (!manages_others) {
+            if (token.ok()) {
+              entry.reason = std::string(kReasonNotOwnToken);
+            }
+            return authz::NotFoundError();
+          }
+          CUSTODY_RETURN_IF_ERROR(token.status());
           CUSTODY_RETURN_IF_ERROR(evidence::AuthorizeOrganizationAction(
               tx, context, Action::kManageTokensOfOthers, entry));
         }
