@@ -120,11 +120,10 @@ load_averages() {
 # --------------------------------------------------------------------------------------------
 # CPU accounting: which processes used the cores during a measured run.
 
-# Prints the busy ticks, the total ticks and the interrupt ticks (hard and soft) of all cores
-# since boot, from the first line of /proc/stat. Busy excludes idle and iowait.
+# Prints the busy ticks and the total ticks of all cores since boot, from the first line of
+# /proc/stat. Busy excludes idle and iowait.
 machine_ticks() {
-  awk '/^cpu / { busy = $2 + $3 + $4 + $7 + $8 + $9; print busy, busy + $5 + $6, $7 + $8 }' \
-    /proc/stat
+  awk '/^cpu / { busy = $2 + $3 + $4 + $7 + $8 + $9; print busy, busy + $5 + $6 }' /proc/stat
 }
 
 # Prints the CPU ticks (user + system, all threads) that the processes PIDS have used so far.
@@ -167,8 +166,11 @@ cpu_snapshot() {
 }
 
 # Prints the CPU use between two snapshots in cores: "server wrk rgw kernel other idle", where
-# kernel is kernel threads plus interrupt handling and other is every remaining busy tick (the
-# processes of other users). WRK_SECONDS is the CPU time of wrk (user + system).
+# kernel is the kernel threads and other is every remaining busy tick (mostly the processes of
+# other users). WRK_SECONDS is the CPU time of wrk (user + system).
+# NOTE: the kernel counts CPU time per process and per core by sampling ticks, so the columns
+# are estimates that need not add up exactly. An interrupt is charged to the task it
+# interrupted (for the loopback traffic, mostly wrk and the server). A negative other prints 0.
 cpu_cores() {
   local before=$1 after=$2 wrk_seconds=$3
   awk -v before="$before" -v after="$after" -v wrk="$wrk_seconds" -v hz="$clock_ticks" \
@@ -177,7 +179,7 @@ cpu_cores() {
       wall = (a[5] - b[5]) / cpus
       server = (a[1] - b[1]) / wall
       rgw = (a[2] - b[2]) / wall
-      kernel = (a[3] - b[3] + a[6] - b[6]) / wall
+      kernel = (a[3] - b[3]) / wall
       busy = (a[4] - b[4]) / wall
       load_wrk = wrk * hz / wall
       other = busy - server - rgw - kernel - load_wrk
@@ -550,8 +552,8 @@ write_summary() {
     echo "wrk: $threads threads, $connections connections, ${seconds} s per row after a" \
       "${warmup_seconds} s warm-up; custodyd worker_threads = $worker_threads."
     echo "The columns from server to idle are cores used during the measured run (of" \
-      "$cpu_count). Kernel is kernel threads and interrupts; other is every process that this" \
-      "script did not start."
+      "$cpu_count), estimated from tick counts. Kernel is the kernel threads, and other is every" \
+      "process that this script did not start."
     echo
     echo "| run | requests/s | p50 ms | p99 ms | errors | server CPU µs/request | server |" \
       "wrk | RGW | kernel | other | idle | 1-min load before |"
