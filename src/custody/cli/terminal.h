@@ -6,9 +6,9 @@
 
 namespace custody::cli {
 
-// Replaces every character that could move the cursor, change colours or reorder text on a
-// terminal with '?': C0 and C1 control characters, DEL, the Unicode bidirectional overrides
-// and isolates (U+202A to U+202E, U+2066 to U+2069) and bytes that are not valid UTF-8.
+// Replaces with '?' every character that could move the cursor, change colours or reorder
+// text on a terminal. These are C0 and C1 control characters, DEL, bytes that are not valid
+// UTF-8, and the invisible formatting characters of IsDeceptiveFormatCharacter (common/text.h).
 // Names and titles come from other users, so they are passed through this before printing.
 std::string SanitizeForTerminal(std::string_view text);
 

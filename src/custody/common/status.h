@@ -21,7 +21,7 @@ enum class ErrorCode {
   kPayloadTooLarge,   // the request body is over the configured limit
   kUnsupportedMediaType,
   kFailedPrecondition,  // the organization is not set up for this yet (no AWS connection, say)
-  kUpstreamFailed,      // the customer's AWS account answered with an error
+  kUpstreamFailed,      // the customer's AWS account returned an error
   kUnavailable,         // a dependency (database, audit log, AWS) cannot be reached now
   kDeadlineExceeded,
   kInternal,
@@ -43,7 +43,7 @@ class Status {
   const std::string& message() const { return message_; }
 
   // The request field or parameter the error is about, as a JSON pointer ("/size") or a
-  // parameter name; empty when the error is not about one value.
+  // parameter name. Empty when the error is not about one value.
   const std::string& field() const { return field_; }
 
   // Prefixes the message with what the caller was doing, keeping code and field.
@@ -94,7 +94,7 @@ inline Status Internal(std::string message) {
   return {ErrorCode::kInternal, std::move(message)};
 }
 
-// Result<T> holds either a value or a non-OK Status.
+// Result<T> contains either a value or a non-OK Status.
 template <typename T>
 class [[nodiscard]] Result {
  public:

@@ -21,12 +21,12 @@ bool IsValidUtf8(std::string_view text);
 // C0 controls, DEL and C1 controls.
 bool IsControlCharacter(uint32_t code_point);
 
-// Invisible characters that change how neighbouring text is displayed: bidirectional
-// embeddings, overrides, isolates and marks (U+061C, U+200E, U+200F, U+202A to U+202E,
-// U+2066 to U+2069), and the zero-width space, word joiner, invisible operators and byte
-// order mark (U+200B, U+2060 to U+2064, U+FEFF). A name containing U+202E can show
-// "evil<U+202E>gnp.exe" as "evilexe.png". U+200C and U+200D are not included, because
-// several scripts and emoji sequences need them.
+// Invisible characters that change how neighbouring text is displayed. These are the
+// bidirectional embeddings, overrides, isolates and marks (U+061C, U+200E, U+200F, U+202A to
+// U+202E, U+2066 to U+2069). They also include the zero-width space, the word joiner, the
+// invisible operators and the byte order mark (U+200B, U+2060 to U+2064, U+FEFF).
+// A name containing U+202E can show "evil<U+202E>gnp.exe" as "evilexe.png". U+200C and
+// U+200D are not included, because several scripts and emoji sequences need them.
 bool IsDeceptiveFormatCharacter(uint32_t code_point);
 
 struct TextRules {
