@@ -198,6 +198,10 @@ END;
 const std::vector<Migration>& CustodyMigrations() {
   static const std::vector<Migration> kMigrations = {
       {1, "initial schema", std::string(kSchemaVersion1)},
+      // Reserved while three changes are built at once; each is replaced by its real SQL.
+      {2, "reserved: audit logs", "SELECT 1;"},
+      {3, "reserved: scim", "SELECT 1;"},
+      {4, "reserved: sessions", "SELECT 1;"},
   };
   return kMigrations;
 }

@@ -67,8 +67,16 @@ class SchemaTest : public ::testing::Test {
   TempDatabase temp_;
 };
 
-TEST_F(SchemaTest, SchemaIsVersionOne) {
-  EXPECT_EQ(db().schema_version(), 1);
+TEST_F(SchemaTest, AppliesEveryMigration) {
+  EXPECT_EQ(db().schema_version(), CustodyMigrations().back().version);
+}
+
+TEST(SchemaMigrationsTest, VersionsAreContiguousFromOne) {
+  int expected = 1;
+  for (const Migration& migration : CustodyMigrations()) {
+    EXPECT_EQ(migration.version, expected) << migration.name;
+    ++expected;
+  }
 }
 
 TEST_F(SchemaTest, OrganizationNeedsItsRootEntity) {
