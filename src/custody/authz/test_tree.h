@@ -48,7 +48,7 @@ class TreeTest : public ::testing::Test {
   store::Database& db() { return temp_.db(); }
 
   static Principal Member(const std::string& organization_id, const std::string& user) {
-    return Principal{organization_id, user, "tok_test"};
+    return Principal{organization_id, user, "tok_test", ""};
   }
 
   const FixedClock clock_{FromUnixSeconds(1'800'000'000)};

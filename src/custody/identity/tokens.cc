@@ -198,7 +198,7 @@ Result<authz::Principal> AuthenticateToken(store::Transaction& tx, std::string_v
   if (failure_reason != nullptr) {
     failure_reason->clear();
   }
-  return authz::Principal{row->Text(0), row->Text(1), parsed->token_id};
+  return authz::Principal{row->Text(0), row->Text(1), parsed->token_id, ""};
 }
 
 }  // namespace custody::identity
