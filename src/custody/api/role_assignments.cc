@@ -96,7 +96,8 @@ Result<http::Response> DeleteAssignment(ApiContext& api, const RequestContext& c
       api.db, api.clock, context, entry, [&](store::Transaction& tx) -> Status {
         CUSTODY_RETURN_IF_ERROR(evidence::AuthorizeOrganizationAction(
             tx, context, Action::kManageRoleAssignments, entry));
-        return identity::DeleteRoleAssignment(tx, context.principal.organization_id, assignment_id);
+        return identity::DeleteRoleAssignment(tx, api.clock, context.principal.organization_id,
+                                              assignment_id);
       });
   if (!deleted.ok()) {
     return deleted;

@@ -2,6 +2,8 @@
 
 #include "custody/authz/authorize.h"
 #include "custody/authz/entities.h"
+#include "custody/identity/sessions.h"
+#include "custody/identity/tokens.h"
 #include "custody/store/ids.h"
 #include "custody/store/page_cursor.h"
 
@@ -92,8 +94,8 @@ Result<RoleAssignment> GetRoleAssignment(store::Transaction& tx, std::string_vie
   return AssignmentFromRow(*row);
 }
 
-Status DeleteRoleAssignment(store::Transaction& tx, std::string_view organization_id,
-                            std::string_view assignment_id) {
+Status DeleteRoleAssignment(store::Transaction& tx, const Clock& clock,
+                            std::string_view organization_id, std::string_view assignment_id) {
   CUSTODY_ASSIGN_OR_RETURN(RoleAssignment assignment,
                            GetRoleAssignment(tx, organization_id, assignment_id));
   if (assignment.role == authz::Role::kAdmin) {
@@ -106,10 +108,14 @@ Status DeleteRoleAssignment(store::Transaction& tx, std::string_view organizatio
       }
     }
   }
-  return tx
-      .Execute("DELETE FROM role_assignments WHERE organization_id = ? AND id = ?",
-               {organization_id, assignment_id})
-      .status();
+  CUSTODY_RETURN_IF_ERROR(
+      tx.Execute("DELETE FROM role_assignments WHERE organization_id = ? AND id = ?",
+                 {organization_id, assignment_id})
+          .status());
+  CUSTODY_RETURN_IF_ERROR(RevokeUserSessions(tx, clock, organization_id, assignment.user_id,
+                                             kRevokedRoleChanged)
+                              .status());
+  return RevokeUserTokens(tx, clock, organization_id, assignment.user_id).status();
 }
 
 Result<RoleAssignmentPage> ListRoleAssignments(store::Transaction& tx,

@@ -40,11 +40,13 @@ Result<RoleAssignment> CreateRoleAssignment(store::Transaction& tx, const Clock&
 Result<RoleAssignment> GetRoleAssignment(store::Transaction& tx, std::string_view organization_id,
                                          std::string_view assignment_id);
 
-// Deletes the assignment; the role stops applying at the next request. Fails with
+// Deletes the assignment; the role stops applying at the next request. The user's sign-in
+// sessions and API tokens are revoked in the same transaction, because a changed role must
+// not keep working through a credential issued before the change. Fails with
 // authz::NotFoundError() when absent, and with kConflict when it is the admin role on the root
 // entity of the organization's last active admin.
-Status DeleteRoleAssignment(store::Transaction& tx, std::string_view organization_id,
-                            std::string_view assignment_id);
+Status DeleteRoleAssignment(store::Transaction& tx, const Clock& clock,
+                            std::string_view organization_id, std::string_view assignment_id);
 
 struct RoleAssignmentPage {
   std::vector<RoleAssignment> assignments;  // newest first

@@ -34,8 +34,9 @@ class RoleAssignmentsTest : public testing::OrgTest {
   }
 
   Status Delete(const std::string& assignment_id) {
-    return db().Write(
-        [&](store::Transaction& tx) { return DeleteRoleAssignment(tx, acme_id(), assignment_id); });
+    return db().Write([&](store::Transaction& tx) {
+      return DeleteRoleAssignment(tx, clock_, acme_id(), assignment_id);
+    });
   }
 
   std::optional<authz::Role> EffectiveRoleOf(const std::string& user_id,

@@ -76,7 +76,7 @@ struct SsoPolicy {
 Result<SsoPolicy> GetSsoPolicy(store::Transaction& tx, std::string_view organization_id);
 
 // Stores the policy (the session lifetime is not stored).
-Status PutSsoPolicy(store::Transaction& tx, const SsoPolicy& policy);
+Status PutSsoPolicy(store::Transaction& tx, const Clock& clock, const SsoPolicy& policy);
 
 // What an IdP protocol proved, after all of its checks.
 struct VerifiedSignIn {

@@ -163,6 +163,14 @@ Result<ApiToken> RevokeToken(store::Transaction& tx, const Clock& clock,
   return token;
 }
 
+Result<int64_t> RevokeUserTokens(store::Transaction& tx, const Clock& clock,
+                                 std::string_view organization_id, std::string_view user_id) {
+  return tx.Execute(
+      "UPDATE api_tokens SET revoked_at = ? "
+      "WHERE organization_id = ? AND user_id = ? AND revoked_at IS NULL",
+      {store::ToUnixMicros(clock.Now()), organization_id, user_id});
+}
+
 Result<authz::Principal> AuthenticateToken(store::Transaction& tx, std::string_view bearer,
                                            std::string* failure_reason) {
   const std::optional<ParsedToken> parsed = ParseTokenValue(bearer);

@@ -83,6 +83,10 @@ Result<TokenPage> ListTokens(store::Transaction& tx, std::string_view organizati
 Result<ApiToken> RevokeToken(store::Transaction& tx, const Clock& clock,
                              std::string_view organization_id, std::string_view token_id);
 
+// Revokes every unrevoked token of the user (a role change does) and returns how many.
+Result<int64_t> RevokeUserTokens(store::Transaction& tx, const Clock& clock,
+                                 std::string_view organization_id, std::string_view user_id);
+
 // Authenticates a bearer token value (the text after "Bearer "). Returns the principal, or
 // kUnauthenticated with one message for every failure: malformed, unknown, wrong secret,
 // revoked, or the user deactivated. `failure_reason`, when given, receives the reason code

@@ -3,6 +3,7 @@
 #include "custody/authz/authorize.h"
 #include "custody/authz/validation.h"
 #include "custody/identity/role_assignments.h"
+#include "custody/identity/sessions.h"
 #include "custody/store/ids.h"
 #include "custody/store/page_cursor.h"
 
@@ -207,6 +208,8 @@ Result<User> DeactivateUser(store::Transaction& tx, const Clock& clock,
                  "WHERE organization_id = ? AND id = ?",
                  {store::ToUnixMicros(*user.deactivated_at), organization_id, user_id})
           .status());
+  CUSTODY_RETURN_IF_ERROR(
+      RevokeUserSessions(tx, clock, organization_id, user_id, kRevokedUserDeactivated).status());
   return user;
 }
 

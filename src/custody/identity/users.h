@@ -64,8 +64,8 @@ inline constexpr int kMaxUserPageSize = 200;
 Result<UserPage> ListUsers(store::Transaction& tx, std::string_view organization_id,
                            std::optional<std::string_view> after, int limit);
 
-// Deactivates the user; their API tokens fail from the next request on, because
-// authentication reads the user's state every time. Deactivating a deactivated user changes
+// Deactivates the user and revokes their sign-in sessions; their API tokens fail from the next
+// request on, because authentication reads the user's state every time. Deactivating a deactivated user changes
 // nothing and returns it. Fails with kConflict for the last active admin on the organization's
 // root entity, because nobody could then manage the organization.
 Result<User> DeactivateUser(store::Transaction& tx, const Clock& clock,
