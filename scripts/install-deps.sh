@@ -12,6 +12,8 @@ packages=(
   # libraries
   libboost1.74-dev libboost-system1.74-dev nlohmann-json3-dev libsqlite3-dev libssl-dev
   libspdlog-dev libfmt-dev libcli11-dev libtomlplusplus-dev
+  # SAML 2.0 service provider: OpenSAML 3 with xmltooling, Xerces-C and xml-security-c
+  libsaml-dev
   # unit tests and benchmarks
   libgtest-dev libgmock-dev libbenchmark-dev
   # Ceph RADOS Gateway, the local stand-in for S3, STS and KMS
@@ -20,6 +22,9 @@ packages=(
   # sqlite3 opens the database file, /usr/bin/aws (v2) creates the demo bucket, and unshare and
   # mount make a read-only database folder
   python3 python3-botocore sqlite3 curl awscli procps util-linux mount
+  # SAML integration tests: SimpleSAMLphp as the identity provider under `php -S`
+  # (php8.2-xml provides the DOM extension it needs but does not declare)
+  simplesamlphp php8.2-cli php8.2-cgi php8.2-xml php8.2-mbstring
   # load tests
   wrk nginx-light
 )
