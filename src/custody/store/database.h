@@ -16,6 +16,9 @@
 //   instead of deadlocking on the writer.
 // * Write retries BEGIN IMMEDIATE a bounded number of times while another process holds the
 //   write lock. The transaction function itself runs at most once per call.
+// * Group commit: concurrent Write calls share one write transaction and one COMMIT (see
+//   Database::Write). A function may not run BEGIN, COMMIT, ROLLBACK or END, because the
+//   transaction is not its own. Its own SAVEPOINTs are allowed.
 // * Errors: a UNIQUE or PRIMARY KEY violation is kConflict. Any other constraint failure
 //   (CHECK, NOT NULL, foreign key, a trigger's RAISE) and a statement the authorizer denies
 //   are kInternal, because callers validate input first and the schema only backs them up.
@@ -187,7 +190,8 @@ struct Migration {
 enum class InjectedFailure {
   kNone,
   kWrites,   // Write returns kUnavailable before running its function; Read works
-  kCommits,  // Write runs its function, then rolls back and returns kUnavailable
+  kCommits,  // Write runs its function, then rolls back its whole batch instead of the COMMIT
+             // and returns kUnavailable
   kAll,      // Write and Read both return kUnavailable before running their function
 };
 
@@ -207,10 +211,24 @@ struct Options {
   std::chrono::milliseconds busy_timeout{5000};
   // Further attempts of BEGIN IMMEDIATE after it returned SQLITE_BUSY.
   int busy_retries = 3;
+  // When true, concurrent Write calls share one transaction and one COMMIT (group commit).
+  // When false, every Write call commits on its own; benchmarks use this for comparison.
+  bool group_commit = true;
+  // Maximum number of Write calls in one group commit, at least 1. A larger batch saves syncs
+  // but makes its first caller wait for the functions of all the others.
+  int group_commit_max_functions = 64;
 };
 
-// A database with one writer connection (writes are serialized by a mutex) and a pool of
-// reader connections. Thread-safe: any thread may call Write and Read at any time.
+// Counters of Database::Write since Open.
+struct WriteStats {
+  int64_t functions = 0;            // transaction functions run
+  int64_t commits = 0;              // COMMITs that succeeded, each followed by a sync of the log
+  int64_t max_batch_functions = 0;  // maximum number of functions in one write transaction
+  int64_t waiting_calls = 0;        // Write calls waiting for the writer connection right now
+};
+
+// A database with one writer connection (write transactions are serialized by a mutex) and a
+// pool of reader connections. Thread-safe: any thread may call Write and Read at any time.
 class Database {
  public:
   virtual ~Database() = default;
@@ -222,9 +240,20 @@ class Database {
   // DELETE on the undeletable tables.
   static Result<std::unique_ptr<Database>> Open(const std::string& path, Options options = {});
 
-  // Runs `function` in a write transaction (BEGIN IMMEDIATE). Commits when it returns OK,
-  // rolls back otherwise and returns its Status. A failed COMMIT rolls back and returns its
-  // error: kUnavailable for I/O or lock failures, kInternal for a deferred foreign key.
+  // Runs `function` in a write transaction (BEGIN IMMEDIATE) and returns after its changes are
+  // durable. When it returns OK, its changes commit. Otherwise they roll back and Write
+  // returns its Status. A deferred foreign key left unresolved when `function` returns is
+  // kInternal, and its changes roll back.
+  //
+  // Group commit: `function` runs on the calling thread, inside its own SAVEPOINT of a
+  // transaction that it may share with the functions of other concurrent Write calls. The
+  // calls take turns on the writer connection. The last one in line, or the one that fills
+  // the batch (Options::group_commit_max_functions), runs the single COMMIT, and then every
+  // caller whose function returned OK gets the result of that COMMIT. No caller gets OK before
+  // that COMMIT has returned. A failed COMMIT rolls back every function of the batch, and each
+  // of their callers gets its error: kUnavailable for I/O or lock failures. A function that
+  // fails rolls back only its own savepoint, and the others are unaffected. A slow function
+  // delays the commit of every earlier function in its batch.
   virtual Status Write(const std::function<Status(Transaction&)>& function) = 0;
 
   // Runs `function` in a read transaction that reads one consistent snapshot.
@@ -232,6 +261,8 @@ class Database {
 
   // Highest migration version applied.
   virtual int schema_version() const = 0;
+
+  virtual WriteStats write_stats() const = 0;
 
   virtual void InjectFailureForTesting(InjectedFailure failure) = 0;
 };

@@ -5,7 +5,16 @@
 // IMMEDIATE serializes them against other processes) and a pool of query_only reader
 // connections open. WAL mode lets the readers run while the writer commits. Every connection is
 // used by one thread at a time, so SQLite's own per-connection mutex is turned off.
+//
+// Group commit: a Write call that finds a write transaction open (a batch) runs its function
+// in that transaction, inside a SAVEPOINT. After its function, a call hands the writer
+// connection to the next waiting call, or, when none is waiting or the batch is full, runs the
+// COMMIT and publishes its result to the callers that wait for it. So one sync of the log
+// makes the changes of many requests durable, and every function still runs on its caller's
+// thread.
 #include <algorithm>
+#include <atomic>
+#include <cctype>
 #include <condition_variable>
 #include <exception>
 #include <mutex>
@@ -60,24 +69,49 @@ struct AccessRules {
   std::set<std::string, std::less<>> undeletable_tables;  // no DELETE
 };
 
+// The authorizer state of one application connection.
+struct AuthorizerContext {
+  const AccessRules* rules = nullptr;
+  // True while a transaction function runs. The function may then neither end the transaction
+  // (which other Write calls share) nor touch the savepoint that Write wraps it in.
+  bool function_running = false;
+};
+
 constexpr std::string_view kMigrationsTable = "schema_migrations";
+
+// The SAVEPOINT around each function of a batch. Savepoint names are case-insensitive.
+constexpr std::string_view kFunctionSavepoint = "custody_write_function";
+
+bool EqualsIgnoringAsciiCase(std::string_view a, std::string_view b) {
+  return std::equal(a.begin(), a.end(), b.begin(), b.end(), [](char x, char y) {
+    return std::tolower(static_cast<unsigned char>(x)) ==
+           std::tolower(static_cast<unsigned char>(y));
+  });
+}
 
 // sqlite3_set_authorizer callback. Allows only the data-manipulation actions the application
 // needs; CREATE, DROP, ALTER, PRAGMA, ATTACH, ANALYZE, REINDEX and virtual tables are denied,
 // so the schema can change only through a migration.
 int AuthorizeStatement(void* user_data, int action, const char* first, const char* second,
                        const char* /*database*/, const char* /*trigger_or_view*/) {
-  const auto* rules = static_cast<const AccessRules*>(user_data);
+  const auto* context = static_cast<const AuthorizerContext*>(user_data);
+  const AccessRules* rules = context->rules;
   const std::string_view table = first != nullptr ? first : "";
-  (void)second;
   switch (action) {
     case SQLITE_SELECT:
     case SQLITE_READ:
     case SQLITE_FUNCTION:
     case SQLITE_RECURSIVE:
-    case SQLITE_TRANSACTION:
-    case SQLITE_SAVEPOINT:
       return SQLITE_OK;
+    case SQLITE_TRANSACTION:  // BEGIN, COMMIT, END and ROLLBACK without TO
+      return context->function_running ? SQLITE_DENY : SQLITE_OK;
+    case SQLITE_SAVEPOINT: {  // `second` is the savepoint name
+      const std::string_view name = second != nullptr ? second : "";
+      if (context->function_running && EqualsIgnoringAsciiCase(name, kFunctionSavepoint)) {
+        return SQLITE_DENY;
+      }
+      return SQLITE_OK;
+    }
     case SQLITE_INSERT:
       return table == kMigrationsTable ? SQLITE_DENY : SQLITE_OK;
     case SQLITE_UPDATE:
@@ -119,6 +153,10 @@ class Connection {
   sqlite3* db() const { return db_; }
 
   Kind kind() const { return kind_; }
+
+  // The user data of this connection's authorizer; its address stays valid while the
+  // connection is open.
+  AuthorizerContext& authorizer() { return authorizer_; }
 
   // Runs SQL text that may hold several statements and binds nothing: pragmas, BEGIN, COMMIT
   // and migration scripts only.
@@ -166,7 +204,24 @@ class Connection {
  private:
   sqlite3* db_;
   Kind kind_;
+  AuthorizerContext authorizer_;
   std::unordered_map<std::string, sqlite3_stmt*> statements_;
+};
+
+// Marks a connection's transaction function as running, for the authorizer.
+class FunctionRunningMark {
+ public:
+  explicit FunctionRunningMark(Connection& connection) : connection_(connection) {
+    connection_.authorizer().function_running = true;
+  }
+
+  FunctionRunningMark(const FunctionRunningMark&) = delete;
+  FunctionRunningMark& operator=(const FunctionRunningMark&) = delete;
+
+  ~FunctionRunningMark() { connection_.authorizer().function_running = false; }
+
+ private:
+  Connection& connection_;
 };
 
 // Resets a cached statement when a call is done with it, whatever the outcome.
@@ -410,16 +465,56 @@ class ActiveDatabaseMark {
   ~ActiveDatabaseMark() { active_database = nullptr; }
 };
 
+// The functions of concurrent Write calls that share one write transaction, and the result of
+// its COMMIT for the callers that wait for it.
+class Batch {
+ public:
+  // Called with the writer mutex held.
+  int64_t AddFunction() { return ++functions_; }
+
+  int64_t functions() const { return functions_; }
+
+  // Publishes the result of the batch's COMMIT (or of its rollback) and wakes the callers.
+  void Finish(Status status) {
+    {
+      std::lock_guard<std::mutex> lock(mutex_);
+      status_ = std::move(status);
+      finished_ = true;
+    }
+    finished_changed_.notify_all();
+  }
+
+  Status Wait() {
+    std::unique_lock<std::mutex> lock(mutex_);
+    finished_changed_.wait(lock, [this] { return finished_; });
+    return status_;
+  }
+
+ private:
+  int64_t functions_ = 0;
+  std::mutex mutex_;
+  std::condition_variable finished_changed_;
+  bool finished_ = false;
+  Status status_;
+};
+
+// The result of running one function of a batch.
+struct FunctionOutcome {
+  Status function;     // for the function's caller, unless the transaction fails later
+  Status transaction;  // not OK when the shared transaction can no longer commit
+};
+
 class SqliteDatabase final : public Database {
  public:
   SqliteDatabase(std::unique_ptr<AccessRules> rules, std::unique_ptr<Connection> writer,
                  std::vector<std::unique_ptr<Connection>> readers, int schema_version,
-                 int busy_retries)
+                 const Options& options)
       : rules_(std::move(rules)),
         writer_(std::move(writer)),
         idle_readers_(std::move(readers)),
         schema_version_(schema_version),
-        busy_retries_(busy_retries) {}
+        busy_retries_(options.busy_retries),
+        max_batch_functions_(options.group_commit ? options.group_commit_max_functions : 1) {}
 
   Status Write(const std::function<Status(Transaction&)>& function) override {
     if (active_database != nullptr) {
@@ -430,27 +525,47 @@ class SqliteDatabase final : public Database {
       return Unavailable("database writes are failing (injected by a test)");
     }
 
-    std::lock_guard<std::mutex> lock(writer_mutex_);
     ActiveDatabaseMark mark(this);
-    CUSTODY_RETURN_IF_ERROR(BeginImmediate());
+    // Counted before locking, so that the call holding the writer counts every call that will
+    // join its batch.
+    waiting_calls_.fetch_add(1);
+    std::unique_lock<std::mutex> writer_lock(writer_mutex_);
+    waiting_calls_.fetch_sub(1);
 
-    SqliteTransaction tx(*writer_);
-    Status status = RunGuarded(function, tx);
-    if (status.ok() && injected_failure_.load() == InjectedFailure::kCommits) {
-      status = Unavailable("database commit failed (injected by a test)");
+    if (open_batch_ == nullptr) {
+      CUSTODY_RETURN_IF_ERROR(BeginImmediate());
+      open_batch_ = std::make_shared<Batch>();
     }
-    if (!status.ok()) {
+    const std::shared_ptr<Batch> batch = open_batch_;
+    batch->AddFunction();
+    functions_run_.fetch_add(1);
+
+    FunctionOutcome outcome = RunInSavepoint(function);
+    if (!outcome.transaction.ok()) {
+      open_batch_.reset();
       Rollback(*writer_);
-      return status;
+      log::Error("a write transaction failed and its batch was rolled back",
+                 {{"error", outcome.transaction.ToString()}, {"functions", batch->functions()}});
+      EndBatch(*batch, outcome.transaction);
+      return outcome.function;
     }
-    const int rc = sqlite3_exec(writer_->db(), "COMMIT", nullptr, nullptr, nullptr);
-    if (rc != SQLITE_OK) {
-      Status commit_status = StatusFromSqlite(writer_->db(), rc, "committing transaction failed");
-      Rollback(*writer_);
-      log::Error("committing a database transaction failed", {{"error", commit_status.ToString()}});
-      return commit_status;
+
+    const bool commit_now =
+        batch->functions() >= max_batch_functions_ || waiting_calls_.load() == 0;
+    if (!commit_now) {
+      // The next waiting call continues the batch, and a later call commits it.
+      writer_lock.unlock();
+      if (!outcome.function.ok()) {
+        return outcome.function;
+      }
+      return batch->Wait();
     }
-    return Status::Ok();
+
+    open_batch_.reset();
+    Status committed = CommitBatch(batch->functions());
+    writer_lock.unlock();
+    EndBatch(*batch, committed);
+    return outcome.function.ok() ? committed : outcome.function;
   }
 
   Status Read(const std::function<Status(Transaction&)>& function) override {
@@ -465,8 +580,12 @@ class SqliteDatabase final : public Database {
     ActiveDatabaseMark mark(this);
     Status status = [&]() -> Status {
       CUSTODY_RETURN_IF_ERROR(reader->ExecScript("BEGIN", "starting a read transaction failed"));
-      SqliteTransaction tx(*reader);
-      Status result = RunGuarded(function, tx);
+      Status result;
+      {
+        FunctionRunningMark running(*reader);
+        SqliteTransaction tx(*reader);
+        result = RunGuarded(function, tx);
+      }
       if (!result.ok()) {
         Rollback(*reader);
         return result;
@@ -484,6 +603,15 @@ class SqliteDatabase final : public Database {
   }
 
   int schema_version() const override { return schema_version_; }
+
+  WriteStats write_stats() const override {
+    WriteStats stats;
+    stats.functions = functions_run_.load();
+    stats.commits = commits_.load();
+    stats.max_batch_functions = max_batch_functions_seen_.load();
+    stats.waiting_calls = waiting_calls_.load();
+    return stats;
+  }
 
   void InjectFailureForTesting(InjectedFailure failure) override {
     injected_failure_.store(failure);
@@ -530,6 +658,88 @@ class SqliteDatabase final : public Database {
     }
   }
 
+  // Runs `function` inside its own savepoint of the open write transaction, keeping its
+  // changes when it returns OK and rolling back to the savepoint otherwise. Called with the
+  // writer mutex held.
+  FunctionOutcome RunInSavepoint(const std::function<Status(Transaction&)>& function) {
+    const std::string name(kFunctionSavepoint);
+    FunctionOutcome outcome;
+    outcome.transaction = writer_->ExecScript("SAVEPOINT " + name, "starting a savepoint failed");
+    if (!outcome.transaction.ok()) {
+      outcome.function = outcome.transaction;
+      return outcome;
+    }
+    {
+      FunctionRunningMark running(*writer_);
+      SqliteTransaction tx(*writer_);
+      outcome.function = RunGuarded(function, tx);
+    }
+
+    if (sqlite3_get_autocommit(writer_->db()) != 0) {
+      // After some errors in a statement (SQLITE_FULL, SQLITE_IOERR, SQLITE_NOMEM, SQLITE_BUSY)
+      // SQLite rolls back the whole transaction, which undoes the earlier functions too.
+      outcome.transaction =
+          Unavailable("SQLite rolled back the write transaction after an error in a function");
+      if (outcome.function.ok()) {
+        outcome.function = outcome.transaction;
+      }
+      return outcome;
+    }
+    // A deferred foreign key is otherwise checked only by COMMIT, which would then fail for
+    // every function of the batch.
+    if (outcome.function.ok() && HasUnresolvedForeignKeys()) {
+      outcome.function = Internal(
+          "FOREIGN KEY constraint failed: the transaction function left a deferred "
+          "foreign key unresolved");
+    }
+    if (outcome.function.ok()) {
+      outcome.transaction = writer_->ExecScript("RELEASE " + name, "releasing a savepoint failed");
+    } else {
+      outcome.transaction = writer_->ExecScript("ROLLBACK TO " + name + "; RELEASE " + name,
+                                                "rolling back to a savepoint failed");
+    }
+    if (!outcome.transaction.ok() && outcome.function.ok()) {
+      outcome.function = outcome.transaction;
+    }
+    return outcome;
+  }
+
+  bool HasUnresolvedForeignKeys() const {
+    int current = 0;
+    int highwater = 0;
+    const int rc =
+        sqlite3_db_status(writer_->db(), SQLITE_DBSTATUS_DEFERRED_FKS, &current, &highwater, 0);
+    return rc != SQLITE_OK || current != 0;
+  }
+
+  // Commits the open write transaction, or rolls it back when the COMMIT fails. Called with
+  // the writer mutex held.
+  Status CommitBatch(int64_t functions) {
+    if (injected_failure_.load() == InjectedFailure::kCommits) {
+      Rollback(*writer_);
+      return Unavailable("database commit failed (injected by a test)");
+    }
+    const int rc = sqlite3_exec(writer_->db(), "COMMIT", nullptr, nullptr, nullptr);
+    if (rc != SQLITE_OK) {
+      Status status = StatusFromSqlite(writer_->db(), rc, "committing transaction failed");
+      Rollback(*writer_);
+      log::Error("committing a database transaction failed",
+                 {{"error", status.ToString()}, {"functions", functions}});
+      return status;
+    }
+    commits_.fetch_add(1);
+    return Status::Ok();
+  }
+
+  void EndBatch(Batch& batch, Status status) {
+    const int64_t functions = batch.functions();
+    int64_t max_seen = max_batch_functions_seen_.load();
+    while (functions > max_seen &&
+           !max_batch_functions_seen_.compare_exchange_weak(max_seen, functions)) {
+    }
+    batch.Finish(std::move(status));
+  }
+
   std::unique_ptr<Connection> AcquireReader() {
     std::unique_lock<std::mutex> lock(readers_mutex_);
     readers_available_.wait(lock, [this] { return !idle_readers_.empty(); });
@@ -550,11 +760,18 @@ class SqliteDatabase final : public Database {
   std::unique_ptr<AccessRules> rules_;
   std::mutex writer_mutex_;
   std::unique_ptr<Connection> writer_;
+  // The batch whose write transaction is open on writer_, or null; used under writer_mutex_.
+  std::shared_ptr<Batch> open_batch_;
   std::mutex readers_mutex_;
   std::condition_variable readers_available_;
   std::vector<std::unique_ptr<Connection>> idle_readers_;
   const int schema_version_;
   const int busy_retries_;
+  const int64_t max_batch_functions_;
+  std::atomic<int64_t> waiting_calls_{0};
+  std::atomic<int64_t> functions_run_{0};
+  std::atomic<int64_t> commits_{0};
+  std::atomic<int64_t> max_batch_functions_seen_{0};
   std::atomic<InjectedFailure> injected_failure_{InjectedFailure::kNone};
 };
 
@@ -565,7 +782,8 @@ Result<std::unique_ptr<Connection>> OpenApplicationConnection(const std::string&
   CUSTODY_ASSIGN_OR_RETURN(std::unique_ptr<Connection> connection,
                            OpenConnection(path, kind, options));
   // Installed last: the pragmas above would be denied by it.
-  sqlite3_set_authorizer(connection->db(), &AuthorizeStatement, rules);
+  connection->authorizer().rules = rules;
+  sqlite3_set_authorizer(connection->db(), &AuthorizeStatement, &connection->authorizer());
   return connection;
 }
 
@@ -577,6 +795,9 @@ Result<std::unique_ptr<Database>> Database::Open(const std::string& path, Option
   }
   if (options.reader_connections < 1) {
     return InvalidArgument("reader_connections must be at least 1");
+  }
+  if (options.group_commit_max_functions < 1) {
+    return InvalidArgument("group_commit_max_functions must be at least 1");
   }
 
   int schema_version = 0;
@@ -605,9 +826,8 @@ Result<std::unique_ptr<Database>> Database::Open(const std::string& path, Option
         OpenApplicationConnection(path, Connection::Kind::kReader, options, rules.get()));
     readers.push_back(std::move(reader));
   }
-  return std::unique_ptr<Database>(
-      std::make_unique<SqliteDatabase>(std::move(rules), std::move(writer), std::move(readers),
-                                       schema_version, options.busy_retries));
+  return std::unique_ptr<Database>(std::make_unique<SqliteDatabase>(
+      std::move(rules), std::move(writer), std::move(readers), schema_version, options));
 }
 
 }  // namespace custody::store
