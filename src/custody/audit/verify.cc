@@ -213,6 +213,29 @@ Result<ExportBundle> ParseExportBundle(std::string_view json_text) {
   return bundle;
 }
 
+Result<std::vector<ExportEntry>> ParseEntriesPage(std::string_view json_text, uint64_t* tree_size) {
+  const json document = json::parse(json_text, nullptr, /*allow_exceptions=*/false);
+  if (!document.is_object()) {
+    return InvalidBundle("the entries page is not a JSON object");
+  }
+  const auto size = document.find("tree_size");
+  if (size == document.end() || !size->is_number_unsigned()) {
+    return InvalidBundle("the entries page has no unsigned integer \"tree_size\"");
+  }
+  *tree_size = size->get<uint64_t>();
+  const json* entries = ArrayField(document, "entries");
+  if (entries == nullptr) {
+    return InvalidBundle("the entries page has no \"entries\" array");
+  }
+  std::vector<ExportEntry> parsed;
+  parsed.reserve(entries->size());
+  for (size_t i = 0; i < entries->size(); ++i) {
+    CUSTODY_ASSIGN_OR_RETURN(ExportEntry entry, ParseEntry((*entries)[i], i));
+    parsed.push_back(std::move(entry));
+  }
+  return parsed;
+}
+
 std::string SerializeExportBundle(const ExportBundle& bundle) {
   json keys = json::array();
   for (const ExportVerifierKey& key : bundle.verifier_keys) {

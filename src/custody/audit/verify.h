@@ -46,6 +46,10 @@ struct ExportBundle {
 // to Verify, so that it can name the first bad record.
 Result<ExportBundle> ParseExportBundle(std::string_view json_text);
 
+// Parses the body of GET /api/v1/audit/entries: {"tree_size", "entries": [...]}, each entry
+// as in the bundle. Stores the server's tree size in `tree_size`.
+Result<std::vector<ExportEntry>> ParseEntriesPage(std::string_view json_text, uint64_t* tree_size);
+
 // Serializes `bundle` as the JSON that ParseExportBundle reads.
 std::string SerializeExportBundle(const ExportBundle& bundle);
 

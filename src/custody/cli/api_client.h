@@ -107,6 +107,15 @@ class ApiClient {
   Result<PresignedTransfer> CreateDownload(std::string_view evidence_id,
                                            std::string_view version_id);
 
+  // Sends a request to `path_and_query` under /api/v1 and returns the body of a 2xx response,
+  // for endpoints without a typed method here (the audit commands build their own).
+  // `http_status`, when not null, receives the response's status.
+  Result<std::string> Request(std::string_view method, const std::string& path_and_query,
+                              const std::optional<std::string>& json_body = std::nullopt,
+                              int* http_status = nullptr) {
+    return Call(method, path_and_query, json_body, http_status);
+  }
+
   const std::string& server_url() const { return server_url_; }
 
  private:

@@ -37,7 +37,8 @@ Exit codes:
   2  usage: invalid arguments, configuration or values (also a 400 from the server)
   3  authentication or permission: CUSTODY_TOKEN missing, invalid or revoked (401), or a role
      that does not allow the action (403)
-  4  not found: no such resource in your scope (404), or no such local file)";
+  4  not found: no such resource in your scope (404), or no such local file
+  5  audit verify or monitor: the audit trail failed verification)";
 
 // Identifiers are opaque, but they become URL path segments, so only [A-Za-z0-9_-] passes.
 CLI::Validator IdValidator() {
@@ -133,6 +134,81 @@ void AddResumeCommand(CLI::App& app, Arguments& arguments) {
   resume->callback([&arguments] { arguments.command = Command::kResume; });
 }
 
+void AddAuditExportCommand(CLI::App& audit, Arguments& arguments) {
+  CLI::App* command = audit.add_subcommand(
+      "export",
+      "Write your organization's audit trail up to its latest signed checkpoint, with every "
+      "checkpoint and the verifier keys, to one JSON file (needs the admin role)");
+  command->add_option("--out", arguments.audit_export.out, "The export file to write")->required();
+  command->callback([&arguments] { arguments.command = Command::kAuditExport; });
+}
+
+void AddAuditVerifyCommand(CLI::App& audit, Arguments& arguments) {
+  CLI::App* command = audit.add_subcommand(
+      "verify",
+      "Verify an export offline, or the live trail with --server: signatures, every record, "
+      "contiguity and every checkpoint's root; names the first bad record");
+  AuditVerifyOptions& options = arguments.audit_verify;
+  CLI::Option* file = command->add_option("FILE", options.file, "The export file to verify");
+  CLI::Option* live =
+      command
+          ->add_option("--server", options.live_server_url,
+                       "Fetch the trail from the Custody server (URL as the global --server; "
+                       "without one, the configured server) instead of reading FILE")
+          ->expected(0, 1)
+          ->excludes(file);
+  command
+      ->add_option("--key", options.keys,
+                   "A trusted verifier key, <name>+<8 hex digits>+<base64>; repeat for "
+                   "several keys")
+      ->required();
+  command->add_option("--pinned", options.pinned,
+                      "A signed checkpoint or an earlier export that the trail must extend");
+  command->add_option("--origin", options.origin,
+                      "The log to expect, <host>/audit/<organization id> (default: the pinned "
+                      "checkpoint's, else the export's own)");
+  command->callback([&arguments, live] {
+    arguments.command = Command::kAuditVerify;
+    arguments.audit_verify.live = live->count() > 0;
+    if (!arguments.audit_verify.live_server_url.empty()) {
+      arguments.server = arguments.audit_verify.live_server_url;
+    }
+    if (!arguments.audit_verify.live && arguments.audit_verify.file.empty()) {
+      throw CLI::ValidationError("audit verify", "needs FILE or --server");
+    }
+  });
+}
+
+void AddAuditMonitorCommand(CLI::App& audit, Arguments& arguments) {
+  CLI::App* command = audit.add_subcommand(
+      "monitor",
+      "Follow the server's signed checkpoints and stop with exit code 5 when one is not "
+      "consistent with the last one seen (saved in --state)");
+  AuditMonitorOptions& options = arguments.audit_monitor;
+  command
+      ->add_option("--state", options.state,
+                   "File holding the last verified checkpoint; created on the first run")
+      ->required();
+  command->add_option("--key", options.keys, "A trusted verifier key; repeat for several keys")
+      ->required();
+  command->add_option("--origin", options.origin,
+                      "The log to expect (default: the state file's, else the server's)");
+  command
+      ->add_option("--interval", options.interval_seconds, "Seconds between checks (default 300)")
+      ->check(CLI::Range(1, 86400));
+  command->add_flag("--once", options.once, "Check once and exit");
+  command->callback([&arguments] { arguments.command = Command::kAuditMonitor; });
+}
+
+void AddAuditCommand(CLI::App& app, Arguments& arguments) {
+  CLI::App* audit = app.add_subcommand(
+      "audit", "Export, verify and monitor your organization's tamper-evident audit trail");
+  audit->require_subcommand(1);
+  AddAuditExportCommand(*audit, arguments);
+  AddAuditVerifyCommand(*audit, arguments);
+  AddAuditMonitorCommand(*audit, arguments);
+}
+
 std::unique_ptr<CLI::App> BuildApp(Arguments& arguments) {
   auto app = std::make_unique<CLI::App>(kDescription, "custody");
   app->footer(kFooter);
@@ -145,6 +221,7 @@ std::unique_ptr<CLI::App> BuildApp(Arguments& arguments) {
   AddDownloadCommand(*app, arguments);
   AddListCommand(*app, arguments);
   AddResumeCommand(*app, arguments);
+  AddAuditCommand(*app, arguments);
   return app;
 }
 
@@ -203,6 +280,11 @@ Status RunCommand(const Arguments& arguments, CommandContext& context) {
       return RunList(context, arguments.list);
     case Command::kResume:
       return RunResume(context, arguments.resume);
+    case Command::kAuditExport:
+      return RunAuditExport(context, arguments.audit_export);
+    case Command::kAuditVerify:
+    case Command::kAuditMonitor:
+      return Internal("audit verify and monitor run through FinishVerification");
   }
   return Internal("unknown command");
 }
@@ -214,6 +296,15 @@ int Finish(const Status& status, std::ostream& out, std::ostream& err) {
     err << FormatError(status) << "\n";
   }
   return ExitCodeFor(status);
+}
+
+// Like Finish, but for a command that returns whether the audit trail verified.
+int FinishVerification(const Result<bool>& verified, std::ostream& out, std::ostream& err) {
+  if (!verified.ok()) {
+    return Finish(verified.status(), out, err);
+  }
+  out.flush();
+  return *verified ? kExitOk : kExitVerifyFailed;
 }
 
 }  // namespace
@@ -290,6 +381,11 @@ int Main(int argc, const char* const* argv, const EnvironmentLookup& environment
     return Finish(DropQueuedUpload(queue, arguments.resume.drop, err), out, err);
   }
 
+  // Verifying an export file is offline: no server, no token.
+  if (arguments.command == Command::kAuditVerify && !arguments.audit_verify.live) {
+    return FinishVerification(RunAuditVerify(out, err, nullptr, arguments.audit_verify), out, err);
+  }
+
   Result<Clients> clients = ConnectClients(arguments, environment);
   if (!clients.ok()) {
     return Finish(clients.status(), out, err);
@@ -304,6 +400,13 @@ int Main(int argc, const char* const* argv, const EnvironmentLookup& environment
                          [](std::chrono::milliseconds delay) {
                            std::this_thread::sleep_for(delay);
                          }};
+  if (arguments.command == Command::kAuditVerify) {
+    return FinishVerification(RunAuditVerify(out, err, clients->api.get(), arguments.audit_verify),
+                              out, err);
+  }
+  if (arguments.command == Command::kAuditMonitor) {
+    return FinishVerification(RunAuditMonitor(context, arguments.audit_monitor), out, err);
+  }
   return Finish(RunCommand(arguments, context), out, err);
 }
 

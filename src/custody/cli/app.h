@@ -5,6 +5,7 @@
 #include <ostream>
 #include <string>
 
+#include "custody/cli/audit.h"
 #include "custody/cli/commands.h"
 #include "custody/cli/config.h"
 #include "custody/common/status.h"
@@ -17,6 +18,8 @@ inline constexpr int kExitFailure = 1;   // network, S3, checksum, conflict, any
 inline constexpr int kExitUsage = 2;     // invalid arguments, configuration or values
 inline constexpr int kExitAuth = 3;      // token missing, invalid or revoked; role too low
 inline constexpr int kExitNotFound = 4;  // no such resource in scope, or no such local file
+// The audit trail failed verification, or the monitor saw an inconsistent checkpoint.
+inline constexpr int kExitVerifyFailed = 5;
 
 // kInvalidArgument: 2; kUnauthenticated and kPermissionDenied: 3; kNotFound: 4; others: 1.
 int ExitCodeFor(const Status& status);
@@ -29,6 +32,9 @@ enum class Command {
   kDownload,
   kList,
   kResume,
+  kAuditExport,
+  kAuditVerify,
+  kAuditMonitor,
 };
 
 struct Arguments {
@@ -38,6 +44,9 @@ struct Arguments {
   DownloadOptions download;
   ListOptions list;
   ResumeOptions resume;
+  AuditExportOptions audit_export;
+  AuditVerifyOptions audit_verify;
+  AuditMonitorOptions audit_monitor;
 };
 
 struct ParseResult {
