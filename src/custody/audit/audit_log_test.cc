@@ -104,7 +104,7 @@ TEST_F(AuditLogTest, StoresEncodingOfSeqAndRecord) {
   EXPECT_EQ(page->records[1].encoded, Encode(1, record));
 }
 
-TEST_F(AuditLogTest, ConcurrentAppendsStayContiguous) {
+TEST_F(AuditLogTest, ConcurrentAppendsStayContiguousPerOrganization) {
   constexpr int kThreads = 4;
   constexpr int kAppends = 25;
   std::vector<std::thread> threads;
@@ -112,7 +112,8 @@ TEST_F(AuditLogTest, ConcurrentAppendsStayContiguous) {
   for (int t = 0; t < kThreads; ++t) {
     threads.emplace_back([&, t] {
       for (int i = 0; i < kAppends; ++i) {
-        if (!AppendOne(db(), MakeRecord("org_" + std::to_string(t), "x.create")).ok()) {
+        // Two threads share each organization, so both logs see interleaved writers.
+        if (!AppendOne(db(), MakeRecord("org_" + std::to_string(t % 2), "x.create")).ok()) {
           ++failures;
         }
       }
@@ -123,17 +124,32 @@ TEST_F(AuditLogTest, ConcurrentAppendsStayContiguous) {
   }
   EXPECT_EQ(failures.load(), 0);
 
-  Result<std::vector<store::Row>> rows =
-      store::ReadReturning<std::vector<store::Row>>(db(), [](store::Transaction& tx) {
-        return tx.Query("SELECT seq, encoded FROM audit_records ORDER BY seq");
-      });
-  ASSERT_TRUE(rows.ok());
-  ASSERT_EQ(rows->size(), static_cast<size_t>(kThreads * kAppends));
-  for (size_t i = 0; i < rows->size(); ++i) {
-    EXPECT_EQ((*rows)[i].Int64(0), static_cast<int64_t>(i));
-    Result<DecodedRecord> decoded = Decode((*rows)[i].Bytes(1));
-    ASSERT_TRUE(decoded.ok());
-    EXPECT_EQ(decoded->seq, i);
+  for (const std::string organization : {"org_0", "org_1"}) {
+    Result<std::vector<store::Row>> rows =
+        store::ReadReturning<std::vector<store::Row>>(db(), [&](store::Transaction& tx) {
+          return tx.Query(
+              "SELECT seq, encoded FROM audit_records WHERE organization_id = ? ORDER BY seq",
+              {organization});
+        });
+    ASSERT_TRUE(rows.ok());
+    ASSERT_EQ(rows->size(), static_cast<size_t>(2 * kAppends)) << organization;
+    for (size_t i = 0; i < rows->size(); ++i) {
+      EXPECT_EQ((*rows)[i].Int64(0), static_cast<int64_t>(i)) << organization;
+      Result<DecodedRecord> decoded = Decode((*rows)[i].Bytes(1));
+      ASSERT_TRUE(decoded.ok());
+      EXPECT_EQ(decoded->seq, i) << organization;
+      EXPECT_EQ(decoded->record.organization_id, organization);
+    }
+  }
+}
+
+TEST_F(AuditLogTest, EachOrganizationStartsAtZero) {
+  for (const std::string organization : {"org_a", "org_b", ""}) {
+    for (uint64_t expected = 0; expected < 3; ++expected) {
+      Result<uint64_t> seq = AppendOne(db(), MakeRecord(organization, "x.create"));
+      ASSERT_TRUE(seq.ok()) << seq.status().ToString();
+      EXPECT_EQ(*seq, expected) << "organization '" << organization << "'";
+    }
   }
 }
 
@@ -194,13 +210,14 @@ TEST_F(AuditLogTest, ListIsPerOrganizationAndPaged) {
   } while (after.has_value() && pages < 10);
 
   EXPECT_EQ(pages, 3);
-  EXPECT_EQ(seen, (std::vector<uint64_t>{0, 2, 4, 6, 8}));
+  EXPECT_EQ(seen, (std::vector<uint64_t>{0, 1, 2, 3, 4}));
 }
 
 TEST_F(AuditLogTest, ListRejectsCursorOfOtherOrganization) {
   ASSERT_TRUE(AppendOne(db(), MakeRecord("org_a", "a.0")).ok());
   ASSERT_TRUE(AppendOne(db(), MakeRecord("org_b", "b.0")).ok());
-  // seq 1 is org_b's record and seq 7 does not exist.
+  ASSERT_TRUE(AppendOne(db(), MakeRecord("org_b", "b.1")).ok());
+  // org_b has seq 1 and org_a does not; seq 7 exists in neither log.
   for (const uint64_t after : {uint64_t{1}, uint64_t{7}}) {
     Result<RecordPage> page = store::ReadReturning<RecordPage>(
         db(), [&](store::Transaction& tx) { return List(tx, "org_a", after, 2); });
@@ -223,16 +240,21 @@ TEST_F(AuditLogTest, ListRejectsBadLimit) {
 TEST_F(AuditLogTest, AuthorizerRefusesTampering) {
   ASSERT_TRUE(AppendOne(db(), MakeRecord("org_a", "x.create")).ok());
   const char* attempts[] = {
-      "UPDATE audit_records SET decision = 'deny'",
       "DELETE FROM audit_records",
       "DELETE FROM audit_records WHERE seq = 0",
-      "INSERT INTO audit_records (seq, time, organization_id, actor, action, resource, "
-      "decision, reason, request_id, source, encoded) VALUES (0, 0, 'o', 'a', 'x', '', "
-      "'allow', '', '', '', x'00') ON CONFLICT (seq) DO UPDATE SET actor = 'b'",
+      "UPDATE audit_nodes SET hash = zeroblob(32)",
+      "DELETE FROM audit_nodes",
+      "DELETE FROM audit_heads",
+      "UPDATE audit_checkpoints SET signed_note = ''",
+      "DELETE FROM audit_checkpoints",
+      "UPDATE audit_records_v1 SET actor = 'b'",
+      "DELETE FROM audit_retention",
       "DROP TABLE audit_records",
-      "DROP TRIGGER audit_records_no_update",
+      "DROP TABLE audit_nodes",
+      "DROP TRIGGER audit_records_purge_only",
       "DROP TRIGGER audit_records_contiguous_seq",
       "ALTER TABLE audit_records RENAME TO old_audit_records",
+      "ALTER TABLE audit_checkpoints ADD COLUMN note TEXT",
       "CREATE TRIGGER sneaky BEFORE INSERT ON audit_records BEGIN SELECT 1; END",
   };
   for (const char* sql : attempts) {
@@ -244,33 +266,76 @@ TEST_F(AuditLogTest, AuthorizerRefusesTampering) {
   EXPECT_EQ(CountRecords(db()), 1);
 }
 
-// INSERT is allowed on the application connection, so the contiguity trigger is what refuses
-// these.
-TEST_F(AuditLogTest, TriggerRefusesOutOfSequenceInsert) {
+// UPDATE on audit_records and audit_heads passes the authorizer (a purge needs it), so the
+// triggers refuse every update other than a purge after retention.
+TEST_F(AuditLogTest, TriggersRefuseUpdatesOtherThanPurge) {
+  ASSERT_TRUE(AppendOne(db(), MakeRecord("org_a", "x.create")).ok());
   ASSERT_TRUE(AppendOne(db(), MakeRecord("org_a", "x.create")).ok());
   const char* attempts[] = {
-      // Replacing the existing record 0.
-      "INSERT OR REPLACE INTO audit_records (seq, time, organization_id, actor, action, "
-      "resource, decision, reason, request_id, source, encoded) VALUES (0, 0, 'org_a', 'a', "
-      "'x', '', 'allow', '', '', '', x'00')",
-      "REPLACE INTO audit_records (seq, time, organization_id, actor, action, resource, "
-      "decision, reason, request_id, source, encoded) VALUES (0, 0, 'org_a', 'a', 'x', '', "
-      "'allow', '', '', '', x'00')",
-      // Leaving a gap.
-      "INSERT INTO audit_records (seq, time, organization_id, actor, action, resource, "
-      "decision, reason, request_id, source, encoded) VALUES (5, 0, 'org_a', 'a', 'x', '', "
-      "'allow', '', '', '', x'00')",
-      // Letting SQLite pick the seq.
-      "INSERT INTO audit_records (time, organization_id, actor, action, resource, decision, "
-      "reason, request_id, source, encoded) VALUES (0, 'org_a', 'a', 'x', '', 'allow', '', '', "
-      "'', x'00')",
+      "UPDATE audit_records SET decision = 'deny'",
+      "UPDATE audit_records SET leaf_hash = zeroblob(32)",
+      "UPDATE audit_records SET retain_until = 0",
+      "UPDATE audit_records SET event_class = 'operational'",
+      "UPDATE audit_records SET seq = seq + 10",
+      "UPDATE audit_records SET encoded = x'00'",
+      "UPDATE audit_records SET organization_id = 'org_b'",
+      // A purge that keeps one payload column.
+      "UPDATE audit_records SET actor = NULL, action = NULL, resource = NULL, decision = NULL, "
+      "reason = NULL, request_id = NULL, encoded = NULL, purged_at = 1",
+      "INSERT INTO audit_records (organization_id, seq, leaf_hash, event_class, time, "
+      "retain_until, actor, action, resource, decision, reason, request_id, source, encoded) "
+      "VALUES ('org_a', 0, zeroblob(32), 'security', 0, 0, 'a', 'x', '', 'allow', '', '', '', "
+      "x'00') ON CONFLICT (organization_id, seq) DO UPDATE SET actor = 'b'",
   };
   for (const char* sql : attempts) {
     Status status = Run(sql);
     EXPECT_FALSE(status.ok()) << sql;
-    EXPECT_NE(status.message().find("next in sequence"), std::string::npos)
+  }
+  EXPECT_FALSE(Run("UPDATE audit_heads SET size = 1").ok());
+  EXPECT_FALSE(Run("UPDATE audit_heads SET size = 3").ok());
+  EXPECT_FALSE(Run("UPDATE audit_heads SET compact_range = zeroblob(32), size = size").ok());
+
+  Result<RecordPage> page = store::ReadReturning<RecordPage>(
+      db(), [](store::Transaction& tx) { return List(tx, "org_a", std::nullopt, 10); });
+  ASSERT_TRUE(page.ok());
+  ASSERT_EQ(page->records.size(), 2u);
+  EXPECT_EQ(page->records[0].record, MakeRecord("org_a", "x.create"));
+}
+
+// INSERT is allowed on the application connection, so the triggers are what refuse these.
+TEST_F(AuditLogTest, TriggerRefusesOutOfSequenceInsert) {
+  ASSERT_TRUE(AppendOne(db(), MakeRecord("org_a", "x.create")).ok());
+  // The node for leaf 5 exists, so only the seq is wrong in the gap case.
+  ASSERT_TRUE(Run("INSERT INTO audit_nodes (organization_id, level, idx, hash) "
+                  "VALUES ('org_a', 0, 5, zeroblob(32))")
+                  .ok());
+  const std::string columns =
+      "(organization_id, seq, leaf_hash, event_class, time, retain_until, actor, action, "
+      "resource, decision, reason, request_id, source, encoded)";
+  const std::string attempts[] = {
+      // Replacing the existing record 0.
+      "INSERT OR REPLACE INTO audit_records " + columns +
+          " SELECT organization_id, seq, leaf_hash, event_class, time, retain_until, 'evil', "
+          "action, resource, decision, reason, request_id, source, encoded FROM audit_records",
+      "REPLACE INTO audit_records " + columns +
+          " SELECT organization_id, seq, leaf_hash, event_class, time, retain_until, 'evil', "
+          "action, resource, decision, reason, request_id, source, encoded FROM audit_records",
+      // Leaving a gap.
+      "INSERT INTO audit_records " + columns +
+          " VALUES ('org_a', 5, zeroblob(32), 'security', 0, 0, 'a', 'x', '', 'allow', '', '', "
+          "'', x'00')",
+  };
+  for (const std::string& sql : attempts) {
+    Status status = Run(sql);
+    EXPECT_FALSE(status.ok()) << sql;
+    EXPECT_NE(status.message().find("next in its organization's log"), std::string::npos)
         << sql << ": " << status.ToString();
   }
+  // The next seq, but with a leaf hash that audit_nodes does not hold.
+  Status status = Run("INSERT INTO audit_records " + columns +
+                      " VALUES ('org_a', 1, randomblob(32), 'security', 0, 0, 'a', 'x', '', "
+                      "'allow', '', '', '', x'00')");
+  EXPECT_NE(status.message().find("match its leaf"), std::string::npos) << status.ToString();
   EXPECT_EQ(CountRecords(db()), 1);
 }
 
@@ -280,14 +345,28 @@ TEST_F(AuditLogTest, TriggersRefuseTamperingWithoutAuthorizer) {
   RawConnection raw(temp_.path());
 
   EXPECT_NE(raw.Exec("UPDATE audit_records SET decision = 'deny'"), SQLITE_OK);
-  EXPECT_NE(raw.error().find("cannot be changed"), std::string::npos) << raw.error();
+  EXPECT_NE(raw.error().find("only change by having its whole payload purged"), std::string::npos)
+      << raw.error();
 
   EXPECT_NE(raw.Exec("DELETE FROM audit_records"), SQLITE_OK);
   EXPECT_NE(raw.error().find("cannot be deleted"), std::string::npos) << raw.error();
 
   EXPECT_NE(raw.Exec("INSERT OR REPLACE INTO audit_records SELECT * FROM audit_records"),
             SQLITE_OK);
-  EXPECT_NE(raw.error().find("next in sequence"), std::string::npos) << raw.error();
+  EXPECT_NE(raw.error().find("next in its organization's log"), std::string::npos) << raw.error();
+
+  EXPECT_NE(raw.Exec("UPDATE audit_nodes SET hash = zeroblob(32)"), SQLITE_OK);
+  EXPECT_NE(raw.error().find("cannot be changed"), std::string::npos) << raw.error();
+  EXPECT_NE(raw.Exec("DELETE FROM audit_nodes"), SQLITE_OK);
+  EXPECT_NE(raw.error().find("cannot be deleted"), std::string::npos) << raw.error();
+  EXPECT_NE(raw.Exec("DELETE FROM audit_heads"), SQLITE_OK);
+  EXPECT_NE(raw.error().find("cannot be deleted"), std::string::npos) << raw.error();
+
+  EXPECT_NE(raw.Exec("INSERT INTO audit_records_v1 (seq, time, organization_id, actor, action, "
+                     "resource, decision, reason, request_id, source, encoded) VALUES "
+                     "(0, 0, 'org_a', 'a', 'x', '', 'allow', '', '', '', x'00')"),
+            SQLITE_OK);
+  EXPECT_NE(raw.error().find("closed"), std::string::npos) << raw.error();
 
   EXPECT_EQ(CountRecords(db()), 1);
 }
@@ -299,11 +378,51 @@ TEST_F(AuditLogTest, ReplaceHitsDeleteTriggerAsLastLine) {
   RawConnection raw(temp_.path());
   ASSERT_EQ(raw.Exec("DROP TRIGGER audit_records_contiguous_seq"), SQLITE_OK);
 
-  EXPECT_NE(raw.Exec("INSERT OR REPLACE INTO audit_records (seq, time, organization_id, actor, "
-                     "action, resource, decision, reason, request_id, source, encoded) VALUES "
-                     "(0, 0, 'org_a', 'a', 'x', '', 'allow', '', '', '', x'00')"),
+  EXPECT_NE(raw.Exec("INSERT OR REPLACE INTO audit_records SELECT * FROM audit_records"),
             SQLITE_OK);
   EXPECT_NE(raw.error().find("cannot be deleted"), std::string::npos) << raw.error();
+}
+
+TEST(EventClassTest, ClassifiesDenialsAndChangesAsSecurity) {
+  struct Case {
+    std::string action;
+    std::string decision;
+    EventClass expected;
+  };
+
+  const Case cases[] = {
+      {"evidence.version.create", "allow", EventClass::kOperational},
+      {"evidence.read", "allow", EventClass::kOperational},
+      {"entity.list", "allow", EventClass::kOperational},
+      {"me.read", "allow", EventClass::kOperational},
+      {"evidence.read", "deny", EventClass::kSecurity},
+      {"audit_records.read", "allow", EventClass::kSecurity},
+      {"audit_log.verify", "allow", EventClass::kSecurity},
+      {"user.create", "allow", EventClass::kSecurity},
+      {"role_assignment.delete", "allow", EventClass::kSecurity},
+      {"token.create", "allow", EventClass::kSecurity},
+      {"aws_connection.update", "allow", EventClass::kSecurity},
+      {"organization.create", "allow", EventClass::kSecurity},
+      {"session.create", "allow", EventClass::kSecurity},
+      {"http.request", "deny", EventClass::kSecurity},
+      {"something.new", "allow", EventClass::kSecurity},
+  };
+  for (const Case& test_case : cases) {
+    Record record = MakeRecord("org_a", test_case.action);
+    record.decision = test_case.decision;
+    EXPECT_EQ(ClassifyEvent(record), test_case.expected)
+        << test_case.action << " " << test_case.decision;
+  }
+}
+
+TEST(EventClassTest, NamesRoundTrip) {
+  for (const EventClass event_class : {EventClass::kSecurity, EventClass::kOperational}) {
+    Result<EventClass> parsed = ParseEventClass(EventClassName(event_class));
+    ASSERT_TRUE(parsed.ok());
+    EXPECT_EQ(*parsed, event_class);
+  }
+  EXPECT_FALSE(ParseEventClass("Security").ok());
+  EXPECT_FALSE(ParseEventClass("").ok());
 }
 
 }  // namespace

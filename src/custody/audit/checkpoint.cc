@@ -331,6 +331,16 @@ Result<NoteSigner> NoteSigner::FromSignerKey(const Secret& signer_key) {
   return signer;
 }
 
+Secret NoteSigner::SignerKey() const {
+  std::string typed_seed(1, static_cast<char>(kEd25519SignatureType));
+  typed_seed.append(key_.Seed().Reveal());
+  // Secret wipes the seed's bytes when it goes out of scope.
+  const Secret seed(std::move(typed_seed));
+  return Secret(std::string(kSignerKeyPrefix) + name_ + "+" +
+                crypto::HexEncode(EncodeKeyId(key_id_)) + "+" +
+                crypto::Base64Encode(seed.Reveal()));
+}
+
 NoteVerifier NoteSigner::Verifier() const {
   return NoteVerifier(name_, key_id_, public_key_);
 }

@@ -86,6 +86,9 @@ class NoteSigner {
 
   NoteVerifier Verifier() const;
 
+  // The signer key string that FromSignerKey parses, which contains the private key.
+  Secret SignerKey() const;
+
   // Signs `text` and returns the 68-byte signature field: the big-endian key ID followed by
   // the Ed25519 signature. `text` is not validated here; SignNote does that.
   std::string SignatureField(std::string_view text) const;

@@ -29,10 +29,13 @@ aws::Credentials ServiceCredentials(const AwsSection& aws) {
 }
 
 Status CheckAuditLogTail(store::Transaction& tx) {
+  // The newest record of the log that grew last; its payload is NULL only once purged.
   CUSTODY_ASSIGN_OR_RETURN(
       std::optional<store::Row> row,
-      tx.QueryOne("SELECT seq, encoded FROM audit_records ORDER BY seq DESC LIMIT 1"));
-  if (!row.has_value()) {
+      tx.QueryOne("SELECT r.seq, r.encoded FROM audit_heads h JOIN audit_records r "
+                  "ON r.organization_id = h.organization_id AND r.seq = h.size - 1 "
+                  "ORDER BY h.updated_at DESC LIMIT 1"));
+  if (!row.has_value() || row->IsNull(1)) {
     return Status::Ok();
   }
   CUSTODY_ASSIGN_OR_RETURN(const audit::DecodedRecord decoded, audit::Decode(row->Bytes(1)));

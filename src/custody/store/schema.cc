@@ -193,13 +193,205 @@ BEGIN
 END;
 )sql";
 
+// Version 2: one RFC 9162 Merkle log per organization (docs/audit-log-tree.md), with event
+// classes and retention. The version 1 table, whose seq ran across organizations, stays as
+// `audit_records_v1` (development builds only; no release wrote it) and accepts no new rows.
+// unixepoch() needs SQLite 3.38 or later.
+constexpr std::string_view kSchemaVersion2 = R"sql(
+DROP TRIGGER audit_records_no_update;
+DROP TRIGGER audit_records_no_delete;
+DROP TRIGGER audit_records_contiguous_seq;
+DROP INDEX audit_records_by_organization;
+ALTER TABLE audit_records RENAME TO audit_records_v1;
+
+CREATE TRIGGER audit_records_v1_no_insert BEFORE INSERT ON audit_records_v1
+BEGIN
+  SELECT RAISE(ABORT, 'audit_records_v1 is closed: new records go to audit_records');
+END;
+
+CREATE TRIGGER audit_records_v1_no_update BEFORE UPDATE ON audit_records_v1
+BEGIN
+  SELECT RAISE(ABORT, 'audit records cannot be changed');
+END;
+
+CREATE TRIGGER audit_records_v1_no_delete BEFORE DELETE ON audit_records_v1
+BEGIN
+  SELECT RAISE(ABORT, 'audit records cannot be deleted');
+END;
+
+-- Retention per event class, in days. custodyd writes the configured values at start; a
+-- record's retain_until is fixed when it is appended, so a later change affects new records only.
+CREATE TABLE audit_retention (
+  event_class TEXT PRIMARY KEY CHECK (event_class IN ('security', 'operational')),
+  retain_days INTEGER NOT NULL CHECK (retain_days >= 1),
+  updated_at INTEGER NOT NULL,
+  CHECK (event_class <> 'security' OR retain_days >= 365)
+) STRICT;
+
+INSERT INTO audit_retention (event_class, retain_days, updated_at)
+  VALUES ('security', 2557, 0), ('operational', 365, 0);
+
+-- The leaves of every log. The payload columns (actor ... encoded) are NULL exactly when the
+-- record has been purged; the key, leaf_hash, event_class, time and retain_until never change.
+CREATE TABLE audit_records (
+  organization_id TEXT NOT NULL,
+  seq INTEGER NOT NULL CHECK (seq >= 0),
+  leaf_hash BLOB NOT NULL CHECK (length(leaf_hash) = 32),
+  event_class TEXT NOT NULL CHECK (event_class IN ('security', 'operational')),
+  time INTEGER NOT NULL,
+  retain_until INTEGER NOT NULL,
+  actor TEXT,
+  action TEXT,
+  resource TEXT,
+  decision TEXT CHECK (decision IN ('allow', 'deny')),
+  reason TEXT,
+  request_id TEXT,
+  source TEXT,
+  encoded BLOB,
+  purged_at INTEGER,
+  PRIMARY KEY (organization_id, seq),
+  CHECK ((purged_at IS NULL) = (encoded IS NOT NULL)),
+  CHECK (purged_at IS NOT NULL OR (actor IS NOT NULL AND action IS NOT NULL
+         AND resource IS NOT NULL AND decision IS NOT NULL AND reason IS NOT NULL
+         AND request_id IS NOT NULL AND source IS NOT NULL)),
+  CHECK (purged_at IS NULL OR (actor IS NULL AND action IS NULL AND resource IS NULL
+         AND decision IS NULL AND reason IS NULL AND request_id IS NULL AND source IS NULL))
+) STRICT;
+
+CREATE INDEX audit_records_to_purge ON audit_records (retain_until) WHERE purged_at IS NULL;
+
+-- Every complete subtree of every log: level 0 holds the leaf hashes, and the node at
+-- (level, idx) covers leaves [idx * 2^level, (idx + 1) * 2^level).
+CREATE TABLE audit_nodes (
+  organization_id TEXT NOT NULL,
+  level INTEGER NOT NULL CHECK (level BETWEEN 0 AND 63),
+  idx INTEGER NOT NULL CHECK (idx >= 0),
+  hash BLOB NOT NULL CHECK (length(hash) = 32),
+  PRIMARY KEY (organization_id, level, idx)
+) STRICT, WITHOUT ROWID;
+
+-- The size of each log and its compact range: one 32-byte hash per set bit of size, largest
+-- subtree first, concatenated. Append reads this row instead of the tree.
+CREATE TABLE audit_heads (
+  organization_id TEXT PRIMARY KEY,
+  size INTEGER NOT NULL CHECK (size >= 1),
+  compact_range BLOB NOT NULL CHECK (length(compact_range) % 32 = 0),
+  updated_at INTEGER NOT NULL
+) STRICT;
+
+CREATE TABLE audit_checkpoints (
+  organization_id TEXT NOT NULL,
+  tree_size INTEGER NOT NULL CHECK (tree_size >= 1),
+  root_hash BLOB NOT NULL CHECK (length(root_hash) = 32),
+  signed_note TEXT NOT NULL,
+  key_ids TEXT NOT NULL,
+  created_at INTEGER NOT NULL,
+  PRIMARY KEY (organization_id, tree_size)
+) STRICT;
+
+-- Records: never deleted (which also stops the delete half of INSERT OR REPLACE, with
+-- recursive_triggers on); inserted whole, with the next seq of their log and the leaf hash that
+-- audit_nodes already holds; updated only by a purge after retain_until, by the DB's clock.
+CREATE TRIGGER audit_records_no_delete BEFORE DELETE ON audit_records
+BEGIN
+  SELECT RAISE(ABORT, 'audit records cannot be deleted');
+END;
+
+CREATE TRIGGER audit_records_contiguous_seq BEFORE INSERT ON audit_records
+WHEN NEW.seq IS NOT (SELECT COALESCE(MAX(seq) + 1, 0) FROM audit_records
+                     WHERE organization_id = NEW.organization_id)
+BEGIN
+  SELECT RAISE(ABORT, 'audit record seq must be the next in its organization''s log');
+END;
+
+CREATE TRIGGER audit_records_insert_whole BEFORE INSERT ON audit_records
+WHEN NEW.purged_at IS NOT NULL
+  OR NEW.leaf_hash IS NOT (SELECT hash FROM audit_nodes WHERE organization_id = NEW.organization_id
+                           AND level = 0 AND idx = NEW.seq)
+BEGIN
+  SELECT RAISE(ABORT, 'a new audit record must be whole and match its leaf in audit_nodes');
+END;
+
+CREATE TRIGGER audit_records_purge_only BEFORE UPDATE ON audit_records
+WHEN NEW.organization_id IS NOT OLD.organization_id
+  OR NEW.seq IS NOT OLD.seq
+  OR NEW.leaf_hash IS NOT OLD.leaf_hash
+  OR NEW.event_class IS NOT OLD.event_class
+  OR NEW.time IS NOT OLD.time
+  OR NEW.retain_until IS NOT OLD.retain_until
+  OR OLD.purged_at IS NOT NULL
+  OR NEW.purged_at IS NULL
+  OR NEW.actor IS NOT NULL OR NEW.action IS NOT NULL OR NEW.resource IS NOT NULL
+  OR NEW.decision IS NOT NULL OR NEW.reason IS NOT NULL OR NEW.request_id IS NOT NULL
+  OR NEW.source IS NOT NULL OR NEW.encoded IS NOT NULL
+BEGIN
+  SELECT RAISE(ABORT, 'an audit record can only change by having its whole payload purged');
+END;
+
+CREATE TRIGGER audit_records_no_early_purge BEFORE UPDATE ON audit_records
+WHEN OLD.retain_until > unixepoch('now') * 1000000
+BEGIN
+  SELECT RAISE(ABORT, 'an audit record cannot be purged before its retain_until');
+END;
+
+CREATE TRIGGER audit_nodes_no_update BEFORE UPDATE ON audit_nodes
+BEGIN
+  SELECT RAISE(ABORT, 'audit tree nodes cannot be changed');
+END;
+
+CREATE TRIGGER audit_nodes_no_delete BEFORE DELETE ON audit_nodes
+BEGIN
+  SELECT RAISE(ABORT, 'audit tree nodes cannot be deleted');
+END;
+
+-- A head is created at size 1 and then grows by one with each record, after the record's row.
+CREATE TRIGGER audit_heads_no_delete BEFORE DELETE ON audit_heads
+BEGIN
+  SELECT RAISE(ABORT, 'audit log heads cannot be deleted');
+END;
+
+CREATE TRIGGER audit_heads_insert_first BEFORE INSERT ON audit_heads
+WHEN NEW.size IS NOT 1
+  OR NOT EXISTS (SELECT 1 FROM audit_records WHERE organization_id = NEW.organization_id
+                 AND seq = 0)
+BEGIN
+  SELECT RAISE(ABORT, 'an audit log head starts at size 1, after its first record');
+END;
+
+CREATE TRIGGER audit_heads_grow_by_one BEFORE UPDATE ON audit_heads
+WHEN NEW.organization_id IS NOT OLD.organization_id
+  OR NEW.size IS NOT OLD.size + 1
+  OR NEW.size IS NOT (SELECT MAX(seq) + 1 FROM audit_records
+                      WHERE organization_id = NEW.organization_id)
+BEGIN
+  SELECT RAISE(ABORT, 'an audit log head can only grow by the record just appended');
+END;
+
+CREATE TRIGGER audit_checkpoints_no_update BEFORE UPDATE ON audit_checkpoints
+BEGIN
+  SELECT RAISE(ABORT, 'audit checkpoints cannot be changed');
+END;
+
+CREATE TRIGGER audit_checkpoints_no_delete BEFORE DELETE ON audit_checkpoints
+BEGIN
+  SELECT RAISE(ABORT, 'audit checkpoints cannot be deleted');
+END;
+
+CREATE TRIGGER audit_checkpoints_within_log BEFORE INSERT ON audit_checkpoints
+WHEN NEW.tree_size > COALESCE((SELECT size FROM audit_heads
+                               WHERE organization_id = NEW.organization_id), 0)
+BEGIN
+  SELECT RAISE(ABORT, 'an audit checkpoint cannot be larger than its log');
+END;
+)sql";
+
 }  // namespace
 
 const std::vector<Migration>& CustodyMigrations() {
   static const std::vector<Migration> kMigrations = {
       {1, "initial schema", std::string(kSchemaVersion1)},
       // Reserved while three changes are built at once; each is replaced by its real SQL.
-      {2, "reserved: audit logs", "SELECT 1;"},
+      {2, "per-organization audit logs", std::string(kSchemaVersion2)},
       {3, "reserved: scim", "SELECT 1;"},
       {4, "reserved: sessions", "SELECT 1;"},
   };

@@ -13,10 +13,13 @@ namespace custody::store {
 // Every migration, version 1 first. A released migration never changes: add a new one.
 const std::vector<Migration>& CustodyMigrations();
 
-// Tables whose rows can never change or disappear: the audit log.
-inline constexpr std::array<std::string_view, 1> kCustodyImmutableTables = {"audit_records"};
+// Tables whose rows can never change or disappear: the audit log's tree and checkpoints.
+inline constexpr std::array<std::string_view, 3> kCustodyImmutableTables = {
+    "audit_records_v1", "audit_nodes", "audit_checkpoints"};
 
-// Tables whose rows can change state but never disappear.
-inline constexpr std::array<std::string_view, 1> kCustodyUndeletableTables = {"evidence_versions"};
+// Tables whose rows can change but never disappear. Triggers limit the changes: an audit record
+// only loses its payload after its retention, and a log head only grows by one record.
+inline constexpr std::array<std::string_view, 4> kCustodyUndeletableTables = {
+    "evidence_versions", "audit_records", "audit_heads", "audit_retention"};
 
 }  // namespace custody::store
