@@ -367,6 +367,9 @@ void ReadStatements(const saml2::Assertion& assertion, ValidatedAssertion* out) 
     if (out->session_index.empty() && statement->getSessionIndex() != nullptr) {
       out->session_index = ToUtf8(statement->getSessionIndex());
     }
+    if (!out->authn_instant.has_value() && statement->getAuthnInstant() != nullptr) {
+      out->authn_instant = FromUnixSeconds(statement->getAuthnInstantEpoch());
+    }
     const saml2::AuthnContext* context = statement->getAuthnContext();
     if (context != nullptr && context->getAuthnContextClassRef() != nullptr) {
       out->authn_context_class_refs.push_back(

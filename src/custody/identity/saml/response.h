@@ -88,6 +88,7 @@ struct ValidatedAssertion {
   std::string name_id;       // whole text content, surrounding white space trimmed
   std::string name_id_format;
   std::string session_index;                          // empty when the IdP sent none
+  std::optional<SystemTime> authn_instant;            // of the first AuthnStatement
   std::vector<std::string> authn_context_class_refs;  // one per AuthnStatement that has one
   std::map<std::string, std::vector<std::string>> attributes;  // by Name, values in order
   std::string in_response_to;  // empty for an IdP-initiated response
