@@ -33,6 +33,7 @@ constexpr std::array<Permission, kAllActions.size()> kPermissions = {{
     {Action::kManageTokensOfOthers, "tokens.manage_others", kAdmin, kOrganization},
     {Action::kManageAwsConnection, "aws_connection.manage", kAdmin, kOrganization},
     {Action::kReadAuditLog, "audit_records.read", kAdmin, kOrganization},
+    {Action::kManageSso, "sso.manage", kAdmin, kOrganization},
 }};
 
 // Every action has exactly one row, at the position of its enumerator.

@@ -31,14 +31,16 @@ enum class Action {
   kManageTokensOfOthers,   // /tokens for another user's tokens
   kManageAwsConnection,    // /aws-connection: read and change
   kReadAuditLog,           // GET /audit-records
+  kManageSso,              // /sso/saml: the organization's identity provider settings
 };
 
-inline constexpr std::array<Action, 15> kAllActions = {
+inline constexpr std::array<Action, 16> kAllActions = {
     Action::kReadEntity,           Action::kCreateEntity,        Action::kReadEvidence,
     Action::kReadDraftEvidence,    Action::kCreateEvidence,      Action::kUploadVersion,
     Action::kCompleteUpload,       Action::kDownloadVersion,     Action::kCommentOnEvidence,
     Action::kApproveEvidence,      Action::kManageUsers,         Action::kManageRoleAssignments,
     Action::kManageTokensOfOthers, Action::kManageAwsConnection, Action::kReadAuditLog,
+    Action::kManageSso,
 };
 
 enum class ActionScope {

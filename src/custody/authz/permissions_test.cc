@@ -33,6 +33,7 @@ const std::map<Action, std::set<Role>>& ExpectedMatrix() {
       {Action::kManageTokensOfOthers, kAdminOnly},
       {Action::kManageAwsConnection, kAdminOnly},
       {Action::kReadAuditLog, kAdminOnly},
+      {Action::kManageSso, kAdminOnly},
   };
   return kMatrix;
 }

@@ -385,6 +385,131 @@ BEGIN
 END;
 )sql";
 
+// Version 3: SCIM provisioning (docs/scim.md). A SCIM user is a row of `users` plus the SCIM
+// attributes kept here; deleting it through SCIM marks it deleted and keeps both rows, because
+// evidence and audit records point at users.
+constexpr std::string_view kSchemaVersion3 = R"sql(
+CREATE TABLE scim_tokens (
+  seq INTEGER PRIMARY KEY,
+  id TEXT NOT NULL UNIQUE,
+  organization_id TEXT NOT NULL REFERENCES organizations (id),
+  name TEXT NOT NULL CHECK (length(name) BETWEEN 1 AND 200),
+  secret_hash BLOB NOT NULL CHECK (length(secret_hash) = 32),
+  created_at INTEGER NOT NULL,
+  created_by TEXT NOT NULL,
+  revoked_at INTEGER
+) STRICT;
+
+CREATE INDEX scim_tokens_by_organization ON scim_tokens (organization_id, seq);
+
+-- `resource` is the user's SCIM JSON without id, meta and active (users.active is the truth).
+-- `user_name_key` is the userName after trimming and ASCII lowercasing: unique per organization
+-- among users not deleted.
+CREATE TABLE scim_users (
+  seq INTEGER PRIMARY KEY,
+  user_id TEXT NOT NULL UNIQUE,
+  organization_id TEXT NOT NULL,
+  user_name_key TEXT NOT NULL CHECK (length(user_name_key) >= 1),
+  external_id TEXT,
+  resource TEXT NOT NULL,
+  version INTEGER NOT NULL CHECK (version >= 1),
+  created_at INTEGER NOT NULL,
+  updated_at INTEGER NOT NULL,
+  deleted_at INTEGER,
+  FOREIGN KEY (organization_id, user_id) REFERENCES users (organization_id, id)
+) STRICT;
+
+CREATE UNIQUE INDEX scim_users_unique_user_name ON scim_users (organization_id, user_name_key)
+  WHERE deleted_at IS NULL;
+CREATE INDEX scim_users_by_external_id ON scim_users (organization_id, external_id);
+CREATE INDEX scim_users_by_organization ON scim_users (organization_id, seq);
+
+CREATE TABLE scim_groups (
+  seq INTEGER PRIMARY KEY,
+  id TEXT NOT NULL UNIQUE,
+  organization_id TEXT NOT NULL REFERENCES organizations (id),
+  display_name TEXT NOT NULL CHECK (length(display_name) >= 1),
+  external_id TEXT,
+  version INTEGER NOT NULL CHECK (version >= 1),
+  created_at INTEGER NOT NULL,
+  updated_at INTEGER NOT NULL,
+  UNIQUE (organization_id, id)
+) STRICT;
+
+CREATE INDEX scim_groups_by_organization ON scim_groups (organization_id, seq);
+
+CREATE TABLE scim_group_members (
+  organization_id TEXT NOT NULL,
+  group_id TEXT NOT NULL,
+  user_id TEXT NOT NULL,
+  display TEXT,
+  added_at INTEGER NOT NULL,
+  PRIMARY KEY (group_id, user_id),
+  FOREIGN KEY (organization_id, group_id) REFERENCES scim_groups (organization_id, id)
+    ON DELETE CASCADE,
+  FOREIGN KEY (organization_id, user_id) REFERENCES users (organization_id, id)
+) STRICT;
+
+CREATE INDEX scim_group_members_by_user ON scim_group_members (organization_id, user_id);
+
+-- Members of the group hold `role` on the entity.
+CREATE TABLE scim_group_mappings (
+  seq INTEGER PRIMARY KEY,
+  id TEXT NOT NULL UNIQUE,
+  organization_id TEXT NOT NULL,
+  group_id TEXT NOT NULL,
+  entity_id TEXT NOT NULL,
+  role TEXT NOT NULL CHECK (role IN ('viewer', 'auditor', 'contributor', 'manager', 'admin')),
+  created_at INTEGER NOT NULL,
+  created_by TEXT NOT NULL,
+  UNIQUE (group_id, entity_id),
+  FOREIGN KEY (organization_id, group_id) REFERENCES scim_groups (organization_id, id)
+    ON DELETE CASCADE,
+  FOREIGN KEY (organization_id, entity_id) REFERENCES entities (organization_id, id)
+) STRICT;
+
+CREATE INDEX scim_group_mappings_by_organization ON scim_group_mappings (organization_id, seq);
+
+-- The role assignments that group mappings created, so that SCIM withdraws only those. No
+-- foreign key to role_assignments: an admin may delete such an assignment by hand, and SCIM
+-- then forgets it.
+CREATE TABLE scim_role_grants (
+  organization_id TEXT NOT NULL,
+  user_id TEXT NOT NULL,
+  entity_id TEXT NOT NULL,
+  role_assignment_id TEXT NOT NULL UNIQUE,
+  PRIMARY KEY (user_id, entity_id)
+) STRICT;
+
+CREATE INDEX scim_role_grants_by_user ON scim_role_grants (organization_id, user_id);
+
+-- Before and after values of the attributes each SCIM request changed. A row belongs to the
+-- audit record with the same organization, request id, action and resource.
+CREATE TABLE scim_changes (
+  seq INTEGER PRIMARY KEY,
+  organization_id TEXT NOT NULL,
+  request_id TEXT NOT NULL,
+  time INTEGER NOT NULL,
+  actor TEXT NOT NULL,
+  action TEXT NOT NULL,
+  resource TEXT NOT NULL,
+  changes TEXT NOT NULL
+) STRICT;
+
+CREATE INDEX scim_changes_by_resource ON scim_changes (organization_id, resource, seq);
+CREATE INDEX scim_changes_by_request ON scim_changes (organization_id, request_id);
+
+CREATE TRIGGER scim_changes_no_update BEFORE UPDATE ON scim_changes
+BEGIN
+  SELECT RAISE(ABORT, 'scim changes cannot be changed');
+END;
+
+CREATE TRIGGER scim_changes_no_delete BEFORE DELETE ON scim_changes
+BEGIN
+  SELECT RAISE(ABORT, 'scim changes cannot be deleted');
+END;
+)sql";
+
 }  // namespace
 
 const std::vector<Migration>& CustodyMigrations() {
@@ -392,7 +517,7 @@ const std::vector<Migration>& CustodyMigrations() {
       {1, "initial schema", std::string(kSchemaVersion1)},
       // Reserved while three changes are built at once; each is replaced by its real SQL.
       {2, "per-organization audit logs", std::string(kSchemaVersion2)},
-      {3, "reserved: scim", "SELECT 1;"},
+      {3, "scim provisioning", std::string(kSchemaVersion3)},
       {4, "reserved: sessions", "SELECT 1;"},
   };
   return kMigrations;
