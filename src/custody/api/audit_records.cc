@@ -21,8 +21,6 @@ Result<http::Response> ListRecords(ApiContext& api, const RequestContext& contex
   evidence::AuditEntry entry{"audit_records.read", "", ""};
   // Audit cursors count up from seq 0, unlike the newest-first lists, and carry the seq of the
   // page's last record. audit::List rejects a seq that is not a record of the organization.
-  // NOTE: seq is the leaf index of the deployment-wide audit log, so the gaps between an
-  // organization's seq values reveal how many records the other organizations wrote.
   std::optional<uint64_t> after;
   if (page.after.has_value()) {
     uint64_t seq = 0;

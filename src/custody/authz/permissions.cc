@@ -34,6 +34,8 @@ constexpr std::array<Permission, kAllActions.size()> kPermissions = {{
     {Action::kManageAwsConnection, "aws_connection.manage", kAdmin, kOrganization},
     {Action::kReadAuditLog, "audit_records.read", kAdmin, kOrganization},
     {Action::kManageSso, "sso.manage", kAdmin, kOrganization},
+    // Auditors check the trail's integrity; reading the records themselves stays admin-only.
+    {Action::kVerifyAuditLog, "audit_log.verify", kAuditor, kOrganization},
 }};
 
 // Every action has exactly one row, at the position of its enumerator.

@@ -32,15 +32,19 @@ enum class Action {
   kManageAwsConnection,    // /aws-connection: read and change
   kReadAuditLog,           // GET /audit-records
   kManageSso,              // /sso/saml: the organization's identity provider settings
+  kVerifyAuditLog,         // /audit: checkpoints, proofs and verifier keys
 };
 
-inline constexpr std::array<Action, 16> kAllActions = {
-    Action::kReadEntity,           Action::kCreateEntity,        Action::kReadEvidence,
-    Action::kReadDraftEvidence,    Action::kCreateEvidence,      Action::kUploadVersion,
-    Action::kCompleteUpload,       Action::kDownloadVersion,     Action::kCommentOnEvidence,
-    Action::kApproveEvidence,      Action::kManageUsers,         Action::kManageRoleAssignments,
-    Action::kManageTokensOfOthers, Action::kManageAwsConnection, Action::kReadAuditLog,
-    Action::kManageSso,
+inline constexpr std::array<Action, 17> kAllActions = {
+    Action::kReadEntity,           Action::kCreateEntity,
+    Action::kReadEvidence,         Action::kReadDraftEvidence,
+    Action::kCreateEvidence,       Action::kUploadVersion,
+    Action::kCompleteUpload,       Action::kDownloadVersion,
+    Action::kCommentOnEvidence,    Action::kApproveEvidence,
+    Action::kManageUsers,          Action::kManageRoleAssignments,
+    Action::kManageTokensOfOthers, Action::kManageAwsConnection,
+    Action::kReadAuditLog,         Action::kManageSso,
+    Action::kVerifyAuditLog,
 };
 
 enum class ActionScope {

@@ -34,6 +34,7 @@ const std::map<Action, std::set<Role>>& ExpectedMatrix() {
       {Action::kManageAwsConnection, kAdminOnly},
       {Action::kReadAuditLog, kAdminOnly},
       {Action::kManageSso, kAdminOnly},
+      {Action::kVerifyAuditLog, kAuditorUp},
   };
   return kMatrix;
 }
@@ -63,12 +64,15 @@ TEST(PermissionsTest, RolesAreGraduated) {
 
 TEST(PermissionsTest, OrganizationActionsNeedAdmin) {
   for (Action action : kAllActions) {
-    if (ScopeOf(action) == ActionScope::kOrganization) {
+    // Verifying the audit log's integrity is the one organization action for auditors.
+    if (ScopeOf(action) == ActionScope::kOrganization && action != Action::kVerifyAuditLog) {
       EXPECT_EQ(MinimumRole(action), Role::kAdmin) << ActionName(action);
     }
   }
+  EXPECT_EQ(MinimumRole(Action::kVerifyAuditLog), Role::kAuditor);
   EXPECT_EQ(ScopeOf(Action::kManageUsers), ActionScope::kOrganization);
   EXPECT_EQ(ScopeOf(Action::kReadAuditLog), ActionScope::kOrganization);
+  EXPECT_EQ(ScopeOf(Action::kVerifyAuditLog), ActionScope::kOrganization);
   EXPECT_EQ(ScopeOf(Action::kCreateEntity), ActionScope::kEntity);
   EXPECT_EQ(ScopeOf(Action::kDownloadVersion), ActionScope::kEntity);
 }
