@@ -111,6 +111,11 @@ void CredentialCache::Invalidate(std::string_view organization_id) {
   }
 }
 
+void CredentialCache::Evict(std::string_view organization_id, std::string_view user_id) {
+  std::lock_guard lock(mutex_);
+  entries_.erase(Key(std::string(organization_id), std::string(user_id)));
+}
+
 size_t CredentialCache::size() const {
   std::lock_guard lock(mutex_);
   return entries_.size();

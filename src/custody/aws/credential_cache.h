@@ -49,6 +49,11 @@ class CredentialCache {
   // already under way completes for its callers but is not cached.
   void Invalidate(std::string_view organization_id);
 
+  // Drops the cached entry of one user of the organization (after the user is deactivated), so
+  // that no later presigned URL is signed with credentials issued while the user was active.
+  // A call already under way completes for its callers but is not cached.
+  void Evict(std::string_view organization_id, std::string_view user_id);
+
   size_t size() const;
 
  private:

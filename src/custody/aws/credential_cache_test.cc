@@ -142,6 +142,18 @@ TEST(CredentialCacheTest, InvalidateDropsOnlyThatOrganization) {
   EXPECT_EQ(f.cache.Get(Connection(), "org_1", "usr_1")->access_key_id, "ASIA4");
 }
 
+TEST(CredentialCacheTest, EvictDropsOnlyThatUser) {
+  Fixture f;
+  ASSERT_TRUE(f.cache.Get(Connection(), "org_1", "usr_1").ok());
+  ASSERT_TRUE(f.cache.Get(Connection(), "org_1", "usr_2").ok());
+  ASSERT_TRUE(f.cache.Get(Connection(), "org_2", "usr_1").ok());
+  f.cache.Evict("org_1", "usr_1");
+  EXPECT_EQ(f.cache.size(), 2u);
+  EXPECT_EQ(f.cache.Get(Connection(), "org_1", "usr_2")->access_key_id, "ASIA2");
+  EXPECT_EQ(f.cache.Get(Connection(), "org_2", "usr_1")->access_key_id, "ASIA3");
+  EXPECT_EQ(f.cache.Get(Connection(), "org_1", "usr_1")->access_key_id, "ASIA4");
+}
+
 TEST(CredentialCacheTest, FailuresAreNotCached) {
   Fixture f;
   f.sts_fake.set_fail(true);

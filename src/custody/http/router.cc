@@ -15,6 +15,26 @@ namespace {
   std::abort();
 }
 
+// The segments from `first` on, each with "%" and "/" escaped, joined with "/".
+std::string JoinRest(const std::vector<std::string>& segments, size_t first) {
+  std::string joined;
+  for (size_t i = first; i < segments.size(); ++i) {
+    if (i > first) {
+      joined += '/';
+    }
+    for (const char c : segments[i]) {
+      if (c == '%') {
+        joined += "%25";
+      } else if (c == '/') {
+        joined += "%2F";
+      } else {
+        joined += c;
+      }
+    }
+  }
+  return joined;
+}
+
 }  // namespace
 
 void Router::Add(std::string_view method, std::string_view pattern, Handler handler) {
@@ -46,6 +66,16 @@ void Router::Add(std::string_view method, std::string_view pattern, Handler hand
         }
         segment.text = std::string(text.substr(1, text.size() - 2));
         segment.is_parameter = true;
+        if (segment.text.ends_with("...")) {
+          if (end != pattern.size()) {
+            AbortBadRoute(pattern, "{name...} must be the last segment");
+          }
+          segment.text.resize(segment.text.size() - 3);
+          segment.is_rest = true;
+          if (segment.text.empty()) {
+            AbortBadRoute(pattern, "parameter segment must be {name...}");
+          }
+        }
         if (!parameter_names.insert(segment.text).second) {
           AbortBadRoute(pattern, "repeated parameter name");
         }
@@ -75,11 +105,16 @@ void Router::Add(std::string_view method, std::string_view pattern, Handler hand
 }
 
 bool Router::Matches(const RouteEntry& route, const std::vector<std::string>& segments) {
-  if (route.segments.size() != segments.size()) {
+  const bool has_rest = !route.segments.empty() && route.segments.back().is_rest;
+  if (has_rest ? segments.size() < route.segments.size()
+               : route.segments.size() != segments.size()) {
     return false;
   }
-  for (size_t i = 0; i < segments.size(); ++i) {
+  for (size_t i = 0; i < route.segments.size(); ++i) {
     const Segment& expected = route.segments[i];
+    if (expected.is_rest) {
+      return true;
+    }
     if (expected.is_parameter ? segments[i].empty() : expected.text != segments[i]) {
       return false;
     }
@@ -88,6 +123,11 @@ bool Router::Matches(const RouteEntry& route, const std::vector<std::string>& se
 }
 
 bool Router::MoreSpecific(const RouteEntry& a, const RouteEntry& b) {
+  const bool a_rest = !a.segments.empty() && a.segments.back().is_rest;
+  const bool b_rest = !b.segments.empty() && b.segments.back().is_rest;
+  if (a_rest != b_rest) {
+    return b_rest;
+  }
   for (size_t i = 0; i < a.segments.size() && i < b.segments.size(); ++i) {
     if (a.segments[i].is_parameter != b.segments[i].is_parameter) {
       return !a.segments[i].is_parameter;
@@ -119,9 +159,12 @@ Router::Match Router::Find(std::string_view method,
   if (best != nullptr) {
     match.outcome = Outcome::kMatched;
     match.handler = &best->handlers.find(method)->second;
-    for (size_t i = 0; i < segments.size(); ++i) {
-      if (best->segments[i].is_parameter) {
-        match.path_params.emplace(best->segments[i].text, segments[i]);
+    for (size_t i = 0; i < best->segments.size(); ++i) {
+      const Segment& segment = best->segments[i];
+      if (segment.is_rest) {
+        match.path_params.emplace(segment.text, JoinRest(segments, i));
+      } else if (segment.is_parameter) {
+        match.path_params.emplace(segment.text, segments[i]);
       }
     }
     return match;

@@ -4,9 +4,12 @@
 //              [&](http::Request& request) { ... request.path_params["version_id"] ... });
 //
 // A pattern segment is either literal text or "{name}", which matches any one non-empty
-// segment and stores it (percent-decoded) in Request::path_params. When several patterns match
-// a path, the one with a literal segment where the others have a parameter wins, comparing from
-// the left: "/users/me" beats "/users/{user_id}". Matching is case-sensitive; a trailing "/"
+// segment and stores it (percent-decoded) in Request::path_params. A last segment "{name...}"
+// matches the rest of the path, one or more segments that may be empty, and stores them joined
+// with "/" after escaping "%" as "%25" and "/" as "%2F" in each, so that the handler can split
+// them again without ambiguity; it loses to every other pattern that matches. When several patterns
+// match a path, the one with a literal segment where the others have a parameter wins, comparing
+// from the left: "/users/me" beats "/users/{user_id}". Matching is case-sensitive; a trailing "/"
 // is a different path. Add every route before the server starts: Match is safe to call from
 // many threads, Add is not.
 #pragma once
@@ -51,6 +54,7 @@ class Router {
   struct Segment {
     std::string text;  // literal text, or the parameter name
     bool is_parameter = false;
+    bool is_rest = false;  // "{name...}": the rest of the path
   };
 
   struct RouteEntry {

@@ -106,6 +106,26 @@ TEST(Router, FillsRequestPathParams) {
   EXPECT_EQ(request.path_params.at("item_id"), "itm_9");
 }
 
+TEST(Router, RestParameterMatchesRemainingSegments) {
+  Router router;
+  router.Add("GET", "/scim/v2/{path...}", Named("scim"));
+  router.Add("GET", "/scim/v2/{resource}", Named("one segment"));
+  router.Add("GET", "/scim/v2/Users", Named("literal"));
+
+  const Router::Match deep = router.Find("GET", {"scim", "v2", "Users", "a/b%c", ""});
+  ASSERT_EQ(deep.outcome, Router::Outcome::kMatched);
+  EXPECT_EQ(deep.path_params.at("path"), "Users/a%2Fb%25c/");
+
+  Request request;
+  request.method = "GET";
+  EXPECT_EQ(router.Dispatch(request, {"scim", "v2", "Users"}).body, "literal");
+  EXPECT_EQ(router.Dispatch(request, {"scim", "v2", "Groups"}).body, "one segment");
+  EXPECT_EQ(router.Dispatch(request, {"scim", "v2", "Groups", "x"}).body, "scim");
+  EXPECT_EQ(router.Dispatch(request, {"scim", "v2", ""}).body, "scim");
+  EXPECT_EQ(router.Find("GET", {"scim", "v2"}).outcome, Router::Outcome::kNotFound);
+  EXPECT_EQ(router.Find("GET", {"scim"}).outcome, Router::Outcome::kNotFound);
+}
+
 TEST(Router, LiteralBeatsParameterRegardlessOfOrder) {
   Router router;
   router.Add("GET", "/a/{x}/c", Named("param first"));
