@@ -1,6 +1,8 @@
 // Tests of group commit in Database::Write: concurrent calls share one transaction and one
 // COMMIT, yet each caller gets its own result and none gets OK before the COMMIT returned.
 #include <sys/resource.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include <atomic>
 #include <chrono>
@@ -8,6 +10,8 @@
 #include <cstdio>
 #include <filesystem>
 #include <functional>
+#include <memory>
+#include <random>
 #include <stdexcept>
 #include <string>
 #include <thread>
@@ -443,6 +447,89 @@ TEST(GroupCommitTest, ConcurrentWritersStress) {
 
   temp.Reopen(TestOptions());
   EXPECT_EQ(CountItems(temp.db()), kThreads * kWritesPerThread * 4 / 5);
+}
+
+// Writes `name` and a newline to `fd` in one write(2). A pipe never interleaves writes of at
+// most PIPE_BUF bytes.
+void Acknowledge(int fd, const std::string& name) {
+  const std::string line = name + "\n";
+  if (write(fd, line.data(), line.size()) != static_cast<ssize_t>(line.size())) {
+    _exit(3);
+  }
+}
+
+// Runs in a forked child until it is killed: 8 threads insert items and report each name on
+// `ack_fd` after Write returned OK for it.
+[[noreturn]] void WriteUntilKilled(const std::string& path, int round, int ack_fd) {
+  Result<std::unique_ptr<Database>> opened = Database::Open(path, TestOptions());
+  if (!opened.ok()) {
+    _exit(2);
+  }
+  Database& db = **opened;
+  std::vector<std::thread> threads;
+  for (int t = 0; t < 8; ++t) {
+    threads.emplace_back([&db, round, ack_fd, t] {
+      for (int i = 0;; ++i) {
+        const std::string name =
+            std::to_string(round) + "-" + std::to_string(t) + "-" + std::to_string(i);
+        if (db.Write(InsertFunction(name)).ok()) {
+          Acknowledge(ack_fd, name);
+        }
+      }
+    });
+  }
+  for (std::thread& thread : threads) {
+    thread.join();
+  }
+  _exit(0);
+}
+
+// SIGKILL at a random moment of concurrent writes: every write that a caller saw succeed is in
+// the database afterwards. SIGKILL keeps the operating system's page cache, so this checks that
+// OK comes only after COMMIT, not that the sync reached the disk.
+TEST(GroupCommitTest, AcknowledgedWritesSurviveKill) {
+  TempDatabase temp(TestOptions());
+  const std::string path = temp.directory() + "/killed.db";
+  std::mt19937 random(std::random_device{}());
+  int64_t acknowledged_total = 0;
+  for (int round = 0; round < 8; ++round) {
+    int fds[2];
+    ASSERT_EQ(pipe(fds), 0);
+    const pid_t child = fork();
+    ASSERT_GE(child, 0);
+    if (child == 0) {
+      close(fds[0]);
+      WriteUntilKilled(path, round, fds[1]);
+    }
+    close(fds[1]);
+
+    FILE* acks = fdopen(fds[0], "r");
+    ASSERT_NE(acks, nullptr);
+    const int kill_after = std::uniform_int_distribution<int>(1, 300)(random);
+    std::vector<std::string> names;
+    char* line = nullptr;
+    size_t capacity = 0;
+    ssize_t length = 0;
+    while ((length = getline(&line, &capacity, acks)) > 0) {
+      names.emplace_back(line, static_cast<size_t>(length - 1));
+      if (names.size() == static_cast<size_t>(kill_after)) {
+        kill(child, SIGKILL);
+      }
+    }
+    free(line);
+    fclose(acks);
+    int wait_status = 0;
+    ASSERT_EQ(waitpid(child, &wait_status, 0), child);
+    ASSERT_TRUE(WIFSIGNALED(wait_status)) << "child exited with status " << wait_status;
+
+    Result<std::unique_ptr<Database>> reopened = Database::Open(path, TestOptions());
+    ASSERT_TRUE(reopened.ok()) << reopened.status().ToString();
+    for (const std::string& name : names) {
+      EXPECT_TRUE(HasItem(**reopened, name)) << "round " << round << ": " << name;
+    }
+    acknowledged_total += static_cast<int64_t>(names.size());
+  }
+  EXPECT_GE(acknowledged_total, 8);
 }
 
 }  // namespace

@@ -533,8 +533,9 @@ class SqliteDatabase final : public Database {
     waiting_calls_.fetch_sub(1);
 
     if (open_batch_ == nullptr) {
+      auto new_batch = std::make_shared<Batch>();
       CUSTODY_RETURN_IF_ERROR(BeginImmediate());
-      open_batch_ = std::make_shared<Batch>();
+      open_batch_ = std::move(new_batch);
     }
     const std::shared_ptr<Batch> batch = open_batch_;
     batch->AddFunction();
