@@ -12,6 +12,8 @@ void RegisterApiRoutes(http::Router& router, ApiContext& api) {
   RegisterEvidenceRoutes(router, api);
   RegisterVersionRoutes(router, api);
   RegisterAuditRecordRoutes(router, api);
+  RegisterSamlSettingsRoutes(router, api);
+  RegisterSamlSignInRoutes(router, api);
 }
 
 }  // namespace custody::api

@@ -18,5 +18,8 @@ void RegisterAwsConnectionRoutes(http::Router& router, ApiContext& api);
 void RegisterEvidenceRoutes(http::Router& router, ApiContext& api);
 void RegisterVersionRoutes(http::Router& router, ApiContext& api);
 void RegisterAuditRecordRoutes(http::Router& router, ApiContext& api);
+void RegisterSamlSettingsRoutes(http::Router& router, ApiContext& api);
+// The browser endpoints of SAML sign-in, under /sso/saml rather than /api/v1.
+void RegisterSamlSignInRoutes(http::Router& router, ApiContext& api);
 
 }  // namespace custody::api

@@ -1,0 +1,47 @@
+// Helpers for the browser-facing sign-in endpoints: cookies, HTML error pages, and the step
+// from a verified IdP response to a Custody session.
+#pragma once
+
+#include <chrono>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "custody/api/handler_support.h"
+#include "custody/identity/sign_in.h"
+
+namespace custody::api {
+
+enum class CrossSite {
+  // SameSite=Lax: sent on top-level navigations only.
+  kLax,
+  // SameSite=None: also sent on the IdP's cross-site form POST to the ACS. Browsers accept
+  // that only with Secure, so it needs an https public_url.
+  kAllowPost,
+};
+
+// A Set-Cookie value: HttpOnly, Path, Max-Age, and Secure with the SameSite attribute when
+// public_url is https. Over plain http (loopback development and tests) both are left out,
+// because browsers drop Secure cookies there and SameSite=None requires Secure.
+std::string BrowserCookie(const ApiContext& api, std::string_view name, std::string_view value,
+                          std::string_view path, std::chrono::seconds max_age,
+                          CrossSite cross_site);
+
+// A Set-Cookie value that deletes the cookie.
+std::string ExpiredCookie(const ApiContext& api, std::string_view name, std::string_view path);
+
+// The value of the cookie `name` in the request's Cookie headers, or nullopt.
+std::optional<std::string> ReadCookie(const http::Request& request, std::string_view name);
+
+// A small HTML page for a browser that cannot be sent on: the status's HTTP code with a
+// message that names no internal value. kPermissionDenied with a reason of
+// identity::kReasonMfaRequired gets the MFA page.
+http::Response BrowserErrorPage(const Status& status, std::string_view reason = {});
+
+// Completes a sign-in that an IdP protocol verified: loads the organization's policy, calls
+// identity::CompleteSignIn (which writes the audit records and creates the session) and
+// returns the redirect into the application, or the error page.
+http::Response FinishSignIn(ApiContext& api, const http::Request& request,
+                            const identity::VerifiedSignIn& sign_in);
+
+}  // namespace custody::api
