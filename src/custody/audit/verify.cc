@@ -213,6 +213,14 @@ Result<ExportBundle> ParseExportBundle(std::string_view json_text) {
   return bundle;
 }
 
+Result<ExportEntry> ParseExportEntry(std::string_view json_text) {
+  const json document = json::parse(json_text, nullptr, /*allow_exceptions=*/false);
+  if (document.is_discarded()) {
+    return InvalidBundle("an entry is not valid JSON");
+  }
+  return ParseEntry(document, 0);
+}
+
 Result<std::vector<ExportEntry>> ParseEntriesPage(std::string_view json_text, uint64_t* tree_size) {
   const json document = json::parse(json_text, nullptr, /*allow_exceptions=*/false);
   if (!document.is_object()) {

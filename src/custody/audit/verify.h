@@ -46,6 +46,9 @@ struct ExportBundle {
 // to Verify, so that it can name the first bad record.
 Result<ExportBundle> ParseExportBundle(std::string_view json_text);
 
+// Parses one entry, a JSON object in the shape of the entries of GET /api/v1/audit/entries.
+Result<ExportEntry> ParseExportEntry(std::string_view json_text);
+
 // Parses the body of GET /api/v1/audit/entries: {"tree_size", "entries": [...]}, each entry
 // as in the bundle. Stores the server's tree size in `tree_size`.
 Result<std::vector<ExportEntry>> ParseEntriesPage(std::string_view json_text, uint64_t* tree_size);

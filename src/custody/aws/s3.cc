@@ -226,6 +226,9 @@ Result<PutObjectResult> S3Client::PutObject(const AwsConnection& connection,
   const crypto::Md5Digest md5 = crypto::Md5(body);
   // Object Lock requires Content-MD5 (or a flexible checksum) on every PUT.
   headers.emplace_back("Content-MD5", crypto::Base64Encode(std::span<const uint8_t>(md5)));
+  if (options.checksum_sha256) {
+    headers.emplace_back("x-amz-checksum-sha256", *options.checksum_sha256);
+  }
   if (options.content_type) {
     headers.emplace_back("Content-Type", *options.content_type);
   }

@@ -43,6 +43,18 @@ struct PutObjectOptions {
   // have been created with Object Lock.
   std::optional<std::string> object_lock_mode;
   std::optional<SystemTime> object_lock_retain_until;
+  // Base64 SHA-256 of the body, sent as x-amz-checksum-sha256 so that S3 rejects other bytes.
+  // Content-MD5 is always sent too, because Ceph RGW 16 ignores flexible checksums.
+  std::optional<std::string> checksum_sha256;
+};
+
+// An object's bytes and the headers the WORM reconciler checks (s3_versions.cc).
+struct GetObjectResult {
+  std::string body;
+  std::string etag;  // without the quotes
+  std::optional<std::string> version_id;
+  std::optional<std::string> object_lock_mode;
+  std::optional<std::string> object_lock_retain_until;  // ISO 8601, as S3 sent it
 };
 
 struct PutObjectResult {
@@ -65,6 +77,25 @@ class S3Client {
 
   Status CreateBucket(const AwsConnection& connection, const Credentials& credentials,
                       bool object_lock_enabled = false);
+
+  // Reads the object, or exactly one version of it. A missing key or version (404) returns
+  // kNotFound, and so does a version that is a delete marker (405 on GET by version id).
+  Result<GetObjectResult> GetObject(const AwsConnection& connection, const Credentials& credentials,
+                                    std::string_view key,
+                                    const std::optional<std::string>& version_id = std::nullopt);
+
+  // Deletes one version, or without `version_id` adds a delete marker (in a versioned
+  // bucket) or removes the object (in an unversioned one). Object Lock makes S3 reject the
+  // deletion of a locked version: kUpstreamFailed with S3's AccessDenied.
+  Status DeleteObject(const AwsConnection& connection, const Credentials& credentials,
+                      std::string_view key,
+                      const std::optional<std::string>& version_id = std::nullopt);
+
+  // Sets the Object Lock retention of one version (PutObjectRetention). In COMPLIANCE mode S3
+  // rejects a retain-until date earlier than the current one.
+  Status PutObjectRetention(const AwsConnection& connection, const Credentials& credentials,
+                            std::string_view key, std::string_view version_id,
+                            std::string_view mode, SystemTime retain_until);
 
   // Allows browsers on `allowed_origins` to PUT and GET through presigned URLs
   // (BucketCorsXml).

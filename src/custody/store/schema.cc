@@ -510,6 +510,36 @@ BEGIN
 END;
 )sql";
 
+// Version 5: the objects that audit::WormExporter wrote to the WORM bucket, one row per
+// object, for the reconciler to read back by version id (docs/audit-export.md). A records
+// object holds seq [first_seq, end_seq) of its log; a checkpoint object has first_seq 0 and
+// end_seq the checkpoint's tree size.
+constexpr std::string_view kSchemaVersion5AuditExports = R"sql(
+CREATE TABLE audit_worm_objects (
+  organization_id TEXT NOT NULL,
+  kind TEXT NOT NULL CHECK (kind IN ('records', 'checkpoint')),
+  first_seq INTEGER NOT NULL CHECK (first_seq >= 0),
+  end_seq INTEGER NOT NULL CHECK (end_seq > first_seq),
+  object_key TEXT NOT NULL CHECK (length(object_key) BETWEEN 1 AND 1024),
+  version_id TEXT,
+  sha256 BLOB NOT NULL CHECK (length(sha256) = 32),
+  size INTEGER NOT NULL CHECK (size >= 0),
+  retain_until INTEGER NOT NULL,
+  exported_at INTEGER NOT NULL,
+  PRIMARY KEY (organization_id, kind, end_seq)
+) STRICT, WITHOUT ROWID;
+
+CREATE TRIGGER audit_worm_objects_no_update BEFORE UPDATE ON audit_worm_objects
+BEGIN
+  SELECT RAISE(ABORT, 'audit export records cannot be changed');
+END;
+
+CREATE TRIGGER audit_worm_objects_no_delete BEFORE DELETE ON audit_worm_objects
+BEGIN
+  SELECT RAISE(ABORT, 'audit export records cannot be deleted');
+END;
+)sql";
+
 }  // namespace
 
 const std::vector<Migration>& CustodyMigrations() {
@@ -519,6 +549,7 @@ const std::vector<Migration>& CustodyMigrations() {
       {2, "per-organization audit logs", std::string(kSchemaVersion2)},
       {3, "scim provisioning", std::string(kSchemaVersion3)},
       {4, "reserved: sessions", "SELECT 1;"},
+      {5, "audit exports", std::string(kSchemaVersion5AuditExports)},
   };
   return kMigrations;
 }
