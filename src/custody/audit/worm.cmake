@@ -1,7 +1,7 @@
 # Export of the audit logs to an S3 bucket with Object Lock, and the reconciler that reads the
 # objects back; included from this folder's CMakeLists.txt.
 custody_library(audit_worm
-  SOURCES worm_export.cc reconcile.cc
+  SOURCES worm_export.cc reconcile.cc worm_job.cc
   DEPS custody_audit custody_audit_verify custody_aws nlohmann_json::nlohmann_json)
 
 custody_test(audit_worm_test

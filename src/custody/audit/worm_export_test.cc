@@ -2,6 +2,7 @@
 
 #include <map>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include <gtest/gtest.h>
@@ -11,6 +12,7 @@
 #include "custody/audit/checkpoint_signer.h"
 #include "custody/audit/reconcile.h"
 #include "custody/audit/retention.h"
+#include "custody/audit/worm_job.h"
 #include "custody/aws/fake_transport.h"
 #include "custody/crypto/ed25519.h"
 #include "custody/crypto/encoding.h"
@@ -475,6 +477,35 @@ TEST_F(WormExportTest, ReconcilerSkipsExpiredAndStopsOnOutage) {
   ASSERT_TRUE(summary.ok()) << summary.status().ToString();
   EXPECT_EQ(summary->checked, 0u);
   EXPECT_EQ(summary->skipped, 2u);
+}
+
+TEST_F(WormExportTest, JobExportsOnStartAndStops) {
+  AppendRecords("org_1", 2);
+  SignCheckpoint("org_1");
+  WormSchedule schedule;
+  schedule.export_interval = std::chrono::seconds(3600);
+  WormJob job(database_.db(), s3_, clock_, target_, schedule, metrics_);
+  job.Start();
+  for (int i = 0; i < 500 && metrics_.objects_exported.load() < 2; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  job.Stop();
+  job.Stop();
+  EXPECT_EQ(metrics_.objects_exported.load(), 2u);
+  EXPECT_EQ(Rows().size(), 2u);
+}
+
+TEST(WormJobTest, ExportDelayDoublesUpToMaximum) {
+  WormSchedule schedule;
+  schedule.export_interval = std::chrono::seconds(60);
+  schedule.max_backoff = std::chrono::seconds(900);
+  const std::vector<std::pair<int, int>> cases = {{0, 60},  {1, 60},  {2, 120}, {3, 240},
+                                                  {4, 480}, {5, 900}, {6, 900}, {100, 900}};
+  for (const auto& [failures, seconds] : cases) {
+    EXPECT_EQ(WormExportDelay(schedule, failures).count(), seconds) << failures;
+  }
+  schedule.max_backoff = std::chrono::seconds(10);
+  EXPECT_EQ(WormExportDelay(schedule, 3).count(), 60) << "never below the interval";
 }
 
 TEST(WormRecordsTest, FormatThenParseRoundTrips) {
