@@ -81,8 +81,23 @@ http::Response BrowserErrorPage(const Status& status, std::string_view reason) {
   return response;
 }
 
+bool IsLocalPath(std::string_view path) {
+  if (path.empty() || path.front() != '/' || path.size() > 2048) {
+    return false;
+  }
+  if (path.size() > 1 && (path[1] == '/' || path[1] == '\\')) {
+    return false;
+  }
+  for (unsigned char c : path) {
+    if (c < 0x20 || c == 0x7F || c == '\\') {
+      return false;
+    }
+  }
+  return true;
+}
+
 http::Response FinishSignIn(ApiContext& api, const http::Request& request,
-                            const identity::VerifiedSignIn& sign_in) {
+                            const identity::VerifiedSignIn& sign_in, std::string_view return_to) {
   Result<identity::SsoPolicy> policy = store::ReadReturning<identity::SsoPolicy>(
       api.db,
       [&](store::Transaction& tx) { return identity::GetSsoPolicy(tx, sign_in.organization_id); });
@@ -103,7 +118,7 @@ http::Response FinishSignIn(ApiContext& api, const http::Request& request,
   // TODO: hand the session to api::StartBrowserSession (api/auth.h, not written yet). Until
   // then the browser gets no session cookie, and the session exists only in the database.
   http::Response response{303, {}, ""};
-  response.headers.Set("Location", "/");
+  response.headers.Set("Location", IsLocalPath(return_to) ? std::string(return_to) : "/");
   response.headers.Set("Cache-Control", "no-store");
   return response;
 }

@@ -38,10 +38,14 @@ std::optional<std::string> ReadCookie(const http::Request& request, std::string_
 // identity::kReasonMfaRequired gets the MFA page.
 http::Response BrowserErrorPage(const Status& status, std::string_view reason = {});
 
+// True for a path on this server: it starts with "/", its second character is not "/", and
+// it has no backslash or control character, so that a redirect to it stays on this origin.
+bool IsLocalPath(std::string_view path);
+
 // Completes a sign-in that an IdP protocol verified: loads the organization's policy, calls
 // identity::CompleteSignIn (which writes the audit records and creates the session) and
-// returns the redirect into the application, or the error page.
+// returns the redirect to `return_to` (a local path), or the error page.
 http::Response FinishSignIn(ApiContext& api, const http::Request& request,
-                            const identity::VerifiedSignIn& sign_in);
+                            const identity::VerifiedSignIn& sign_in, std::string_view return_to);
 
 }  // namespace custody::api

@@ -64,8 +64,12 @@ http::Response StartLogin(ApiContext& api, http::Request& request) {
   if (!organization_id.ok()) {
     return BrowserErrorPage(organization_id.status());
   }
+  std::string return_to = request.QueryParam("return_to").value_or("/");
+  if (!IsLocalPath(return_to)) {
+    return_to = "/";
+  }
   Result<saml::LoginStart> login =
-      saml::StartLogin(api.db, api.clock, api.public_url, *organization_id);
+      saml::StartLogin(api.db, api.clock, api.public_url, *organization_id, return_to);
   if (!login.ok()) {
     if (login.status().code() != ErrorCode::kNotFound) {
       LogRequestFailure(request, kSignInAction, login.status());
@@ -144,18 +148,18 @@ http::Response ConsumeAssertion(ApiContext& api, http::Request& request) {
   const std::string browser_secret = ReadCookie(request, kRequestCookie).value_or(std::string());
 
   std::string reason;
-  const Result<identity::VerifiedSignIn> verified =
+  const Result<saml::ConsumedResponse> consumed =
       saml::ConsumeResponse(api.db, api.clock, api.public_url, *organization_id,
                             (*form)["SAMLResponse"], browser_secret, &reason);
-  if (!verified.ok()) {
-    http::Response page = RejectSignIn(api, request, *organization_id, verified.status(),
+  if (!consumed.ok()) {
+    http::Response page = RejectSignIn(api, request, *organization_id, consumed.status(),
                                        reason.empty() ? "saml_rejected" : reason);
     page.headers.Add("Set-Cookie",
                      ExpiredCookie(api, kRequestCookie, CookiePath(*organization_id)));
     return page;
   }
 
-  http::Response response = FinishSignIn(api, request, *verified);
+  http::Response response = FinishSignIn(api, request, consumed->sign_in, consumed->return_to);
   response.headers.Add("Set-Cookie",
                        ExpiredCookie(api, kRequestCookie, CookiePath(*organization_id)));
   return response;

@@ -75,7 +75,7 @@ ServiceProvider ServiceProviderFor(std::string_view public_url, std::string_view
 }
 
 Result<LoginStart> StartLogin(store::Database& db, const Clock& clock, std::string_view public_url,
-                              std::string_view organization_id) {
+                              std::string_view organization_id, std::string_view return_to) {
   const ServiceProvider provider = ServiceProviderFor(public_url, organization_id);
   return store::WriteReturning<LoginStart>(db, [&](store::Transaction& tx) -> Result<LoginStart> {
     CUSTODY_ASSIGN_OR_RETURN(const SamlSettings settings, GetSamlSettings(tx, organization_id));
@@ -89,23 +89,23 @@ Result<LoginStart> StartLogin(store::Database& db, const Clock& clock, std::stri
     }
     CUSTODY_ASSIGN_OR_RETURN(AuthnRequest request, BuildAuthnRequest(spec, clock));
     CUSTODY_ASSIGN_OR_RETURN(Secret secret,
-                             SavePendingRequest(tx, clock, organization_id, request.id));
+                             SavePendingRequest(tx, clock, organization_id, request.id, return_to));
     return LoginStart{std::move(request.redirect_url), std::move(request.id), std::move(secret)};
   });
 }
 
-Result<VerifiedSignIn> ConsumeResponse(store::Database& db, const Clock& clock,
-                                       std::string_view public_url,
-                                       std::string_view organization_id,
-                                       std::string_view encoded_response,
-                                       std::string_view browser_secret,
-                                       std::string* failure_reason) {
+Result<ConsumedResponse> ConsumeResponse(store::Database& db, const Clock& clock,
+                                         std::string_view public_url,
+                                         std::string_view organization_id,
+                                         std::string_view encoded_response,
+                                         std::string_view browser_secret,
+                                         std::string* failure_reason) {
   // Step 1, committed on its own: take the pending request, so that it is gone whatever the
   // outcome of this response.
-  std::string expected_request_id;
+  PendingRequest pending;
   Result<SamlSettings> settings = authz::NotFoundError();
   CUSTODY_RETURN_IF_ERROR(db.Write([&](store::Transaction& tx) -> Status {
-    CUSTODY_ASSIGN_OR_RETURN(expected_request_id,
+    CUSTODY_ASSIGN_OR_RETURN(pending,
                              TakePendingRequest(tx, clock, organization_id, browser_secret));
     settings = GetSamlSettings(tx, organization_id);
     if (!settings.ok() && settings.status().code() != ErrorCode::kNotFound) {
@@ -140,7 +140,7 @@ Result<VerifiedSignIn> ConsumeResponse(store::Database& db, const Clock& clock,
   policy.idp_certificates = settings->idp_certificates;
   policy.sp_entity_id = provider.entity_id;
   policy.acs_url = provider.acs_url;
-  policy.expected_request_id = expected_request_id;
+  policy.expected_request_id = pending.request_id;
   policy.allow_idp_initiated = settings->allow_idp_initiated;
   policy.allow_sha1 = settings->allow_sha1;
   CUSTODY_ASSIGN_OR_RETURN(const ValidatedAssertion assertion,
@@ -161,7 +161,11 @@ Result<VerifiedSignIn> ConsumeResponse(store::Database& db, const Clock& clock,
     return Reject(kReasonReplayed, "the assertion was already used", failure_reason);
   }
   CUSTODY_RETURN_IF_ERROR(recorded);
-  return ToVerifiedSignIn(*settings, assertion);
+  ConsumedResponse consumed{ToVerifiedSignIn(*settings, assertion), "/"};
+  if (!assertion.in_response_to.empty()) {
+    consumed.return_to = pending.return_to;
+  }
+  return consumed;
 }
 
 }  // namespace custody::identity::saml

@@ -44,11 +44,17 @@ struct LoginStart {
   Secret browser_secret;
 };
 
-// Builds an AuthnRequest for the organization and stores it as pending. When the organization's
-// policy requires MFA, the request asks for one of its SAML MFA classes. Returns
-// authz::NotFoundError() when the organization has no SAML settings.
+// Builds an AuthnRequest for the organization and stores it as pending, with the local path
+// `return_to` to open after sign-in. When the organization's policy requires MFA, the request
+// lists its SAML MFA classes as RequestedAuthnContext. Returns authz::NotFoundError() when the
+// organization has no SAML settings.
 Result<LoginStart> StartLogin(store::Database& db, const Clock& clock, std::string_view public_url,
-                              std::string_view organization_id);
+                              std::string_view organization_id, std::string_view return_to);
+
+struct ConsumedResponse {
+  VerifiedSignIn sign_in;
+  std::string return_to;  // of the pending request, or "/" for an IdP-initiated response
+};
 
 // Validates the base64 SAMLResponse of an ACS POST for the organization: consumes the pending
 // request bound to `browser_secret` (empty when the browser sent no cookie), validates the
@@ -57,11 +63,11 @@ Result<LoginStart> StartLogin(store::Database& db, const Clock& clock, std::stri
 //
 // A rejection returns kUnauthenticated and sets `failure_reason` to a kReason code;
 // kNotFound when the organization has no SAML settings; kUnavailable when the database fails.
-Result<VerifiedSignIn> ConsumeResponse(store::Database& db, const Clock& clock,
-                                       std::string_view public_url,
-                                       std::string_view organization_id,
-                                       std::string_view encoded_response,
-                                       std::string_view browser_secret,
-                                       std::string* failure_reason);
+Result<ConsumedResponse> ConsumeResponse(store::Database& db, const Clock& clock,
+                                         std::string_view public_url,
+                                         std::string_view organization_id,
+                                         std::string_view encoded_response,
+                                         std::string_view browser_secret,
+                                         std::string* failure_reason);
 
 }  // namespace custody::identity::saml

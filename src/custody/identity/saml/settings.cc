@@ -150,38 +150,40 @@ Status DeleteSamlSettings(store::Transaction& tx, std::string_view organization_
 }
 
 Result<Secret> SavePendingRequest(store::Transaction& tx, const Clock& clock,
-                                  std::string_view organization_id, std::string_view request_id) {
+                                  std::string_view organization_id, std::string_view request_id,
+                                  std::string_view return_to) {
   Secret secret(crypto::RandomAlphanumeric(kBrowserSecretLength));
   const SystemTime now = clock.Now();
   CUSTODY_RETURN_IF_ERROR(
       tx.Execute("INSERT INTO saml_requests (browser_secret_hash, organization_id, request_id, "
-                 "created_at, expires_at) VALUES (?, ?, ?, ?, ?)",
-                 {store::Blob{SecretHash(secret.Reveal())}, organization_id, request_id,
+                 "return_to, created_at, expires_at) VALUES (?, ?, ?, ?, ?, ?)",
+                 {store::Blob{SecretHash(secret.Reveal())}, organization_id, request_id, return_to,
                   store::ToUnixMicros(now), store::ToUnixMicros(now + kRequestLifetime)})
           .status());
   return secret;
 }
 
-Result<std::string> TakePendingRequest(store::Transaction& tx, const Clock& clock,
-                                       std::string_view organization_id,
-                                       std::string_view browser_secret) {
+Result<PendingRequest> TakePendingRequest(store::Transaction& tx, const Clock& clock,
+                                          std::string_view organization_id,
+                                          std::string_view browser_secret) {
   if (browser_secret.empty()) {
-    return std::string();
+    return PendingRequest{};
   }
   const store::Blob hash{SecretHash(browser_secret)};
-  CUSTODY_ASSIGN_OR_RETURN(std::optional<store::Row> row,
-                           tx.QueryOne("SELECT request_id, expires_at FROM saml_requests "
-                                       "WHERE browser_secret_hash = ? AND organization_id = ?",
-                                       {hash, organization_id}));
+  CUSTODY_ASSIGN_OR_RETURN(
+      std::optional<store::Row> row,
+      tx.QueryOne("SELECT request_id, return_to, expires_at FROM saml_requests "
+                  "WHERE browser_secret_hash = ? AND organization_id = ?",
+                  {hash, organization_id}));
   if (!row.has_value()) {
-    return std::string();
+    return PendingRequest{};
   }
   CUSTODY_RETURN_IF_ERROR(
       tx.Execute("DELETE FROM saml_requests WHERE browser_secret_hash = ?", {hash}).status());
-  if (row->Time(1) <= clock.Now()) {
-    return std::string();
+  if (row->Time(2) <= clock.Now()) {
+    return PendingRequest{};
   }
-  return row->Text(0);
+  return PendingRequest{row->Text(0), row->Text(1)};
 }
 
 Status RecordAssertionUse(store::Transaction& tx, const Clock& clock,

@@ -58,16 +58,23 @@ Status PutSamlSettings(store::Transaction& tx, const Clock& clock, const SamlSet
 Status DeleteSamlSettings(store::Transaction& tx, std::string_view organization_id);
 
 // Stores a pending AuthnRequest bound to a new random browser secret, which the caller sets as
-// a cookie. Only SHA-256 of the secret is stored.
+// a cookie. Only SHA-256 of the secret is stored. `return_to` is the local path to open after
+// sign-in.
 Result<Secret> SavePendingRequest(store::Transaction& tx, const Clock& clock,
-                                  std::string_view organization_id, std::string_view request_id);
+                                  std::string_view organization_id, std::string_view request_id,
+                                  std::string_view return_to);
 
-// Removes and returns the request id bound to `browser_secret` for the organization, or ""
-// when there is none or it has expired. A request is consumed by the first response that
+struct PendingRequest {
+  std::string request_id;  // empty when no request is pending for the browser
+  std::string return_to = "/";
+};
+
+// Removes and returns the request bound to `browser_secret` for the organization, or an empty
+// request_id when there is none or it has expired. A request is consumed by the first response that
 // arrives with its cookie, valid or not, so that it cannot be used twice.
-Result<std::string> TakePendingRequest(store::Transaction& tx, const Clock& clock,
-                                       std::string_view organization_id,
-                                       std::string_view browser_secret);
+Result<PendingRequest> TakePendingRequest(store::Transaction& tx, const Clock& clock,
+                                          std::string_view organization_id,
+                                          std::string_view browser_secret);
 
 // Records the use of an assertion id until `expires_at`. Returns kConflict when the id of that
 // issuer was already used for the organization and has not expired (a replay). Also deletes
