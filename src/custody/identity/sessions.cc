@@ -214,6 +214,36 @@ Result<authz::Principal> AuthenticateSession(store::Transaction& tx, const Clock
   return principal;
 }
 
+Status SetSessionCsrfToken(store::Transaction& tx, std::string_view organization_id,
+                           std::string_view session_id, const Secret& token) {
+  return tx
+      .Execute("UPDATE sessions SET csrf_hash = ? WHERE organization_id = ? AND id = ?",
+               {store::Blob{HashSecret(token.Reveal())}, organization_id, session_id})
+      .status();
+}
+
+Result<bool> SessionCsrfTokenMatches(store::Transaction& tx, std::string_view organization_id,
+                                     std::string_view session_id, std::string_view token) {
+  CUSTODY_ASSIGN_OR_RETURN(
+      std::optional<store::Row> row,
+      tx.QueryOne("SELECT csrf_hash FROM sessions WHERE organization_id = ? AND id = ?",
+                  {organization_id, session_id}));
+  if (!row.has_value() || row->IsNull(0) || token.empty()) {
+    return false;
+  }
+  return crypto::ConstantTimeEquals(HashSecret(token), row->Bytes(0));
+}
+
+Result<Secret> RotateRefreshCredential(store::Transaction& tx, const Session& session) {
+  const Secret secret(crypto::RandomAlphanumeric(kTokenSecretLength));
+  CUSTODY_RETURN_IF_ERROR(
+      tx.Execute("UPDATE sessions SET refresh_hash = ? WHERE organization_id = ? AND id = ?",
+                 {store::Blob{HashSecret(secret.Reveal())}, session.organization_id, session.id})
+          .status());
+  return Secret(std::string(kRefreshValuePrefix) + session.id.substr(kSessionIdPrefix.size()) +
+                "_" + secret.Reveal());
+}
+
 Result<Session> AuthenticateRefreshCredential(store::Transaction& tx, const Clock& clock,
                                               std::string_view credential,
                                               std::string* failure_reason) {

@@ -110,6 +110,18 @@ Result<authz::Principal> AuthenticateSession(store::Transaction& tx, const Clock
                                              std::string_view session_id,
                                              std::string* failure_reason = nullptr);
 
+// Stores the SHA-256 of `token` as the session's CSRF token, replacing any earlier one.
+Status SetSessionCsrfToken(store::Transaction& tx, std::string_view organization_id,
+                           std::string_view session_id, const Secret& token);
+
+// True when `token` is the session's CSRF token (compared in constant time).
+Result<bool> SessionCsrfTokenMatches(store::Transaction& tx, std::string_view organization_id,
+                                     std::string_view session_id, std::string_view token);
+
+// Replaces the session's refresh credential with a new one and returns it. The old credential
+// stops working.
+Result<Secret> RotateRefreshCredential(store::Transaction& tx, const Session& session);
+
 // Looks up the session of a refresh credential and checks it as AuthenticateSession does.
 Result<Session> AuthenticateRefreshCredential(store::Transaction& tx, const Clock& clock,
                                               std::string_view credential,

@@ -510,6 +510,77 @@ BEGIN
 END;
 )sql";
 
+// Version 4: sign-in sessions, the IdP identities bound to users, the organizations' sign-in
+// policies and OIDC settings, and the pending OIDC authorization requests.
+constexpr std::string_view kSchemaVersion4 = R"sql(
+CREATE TABLE sessions (
+  seq INTEGER PRIMARY KEY,
+  id TEXT NOT NULL UNIQUE,
+  organization_id TEXT NOT NULL,
+  user_id TEXT NOT NULL,
+  method TEXT NOT NULL CHECK (method IN ('oidc', 'saml')),
+  issuer TEXT NOT NULL,
+  mfa INTEGER NOT NULL CHECK (mfa IN (0, 1)),
+  mfa_at INTEGER,
+  created_at INTEGER NOT NULL,
+  expires_at INTEGER NOT NULL,
+  revoked_at INTEGER,
+  revoked_reason TEXT NOT NULL DEFAULT '',
+  idp_session TEXT,
+  refresh_hash BLOB NOT NULL CHECK (length(refresh_hash) = 32),
+  csrf_hash BLOB CHECK (csrf_hash IS NULL OR length(csrf_hash) = 32),
+  FOREIGN KEY (organization_id, user_id) REFERENCES users (organization_id, id),
+  CHECK ((revoked_at IS NULL) = (revoked_reason = ''))
+) STRICT;
+
+CREATE INDEX sessions_by_user ON sessions (organization_id, user_id);
+
+CREATE TABLE user_identities (
+  organization_id TEXT NOT NULL,
+  issuer TEXT NOT NULL,
+  subject TEXT NOT NULL,
+  user_id TEXT NOT NULL,
+  created_at INTEGER NOT NULL,
+  PRIMARY KEY (organization_id, issuer, subject),
+  FOREIGN KEY (organization_id, user_id) REFERENCES users (organization_id, id)
+) STRICT;
+
+CREATE TABLE sso_policies (
+  organization_id TEXT PRIMARY KEY REFERENCES organizations (id),
+  link_by TEXT NOT NULL CHECK (link_by IN ('subject', 'email')),
+  require_mfa INTEGER NOT NULL CHECK (require_mfa IN (0, 1)),
+  jit_provisioning INTEGER NOT NULL CHECK (jit_provisioning IN (0, 1)),
+  mfa_amr_values TEXT NOT NULL,
+  mfa_acr_values TEXT NOT NULL,
+  saml_mfa_contexts TEXT NOT NULL,
+  updated_at INTEGER NOT NULL
+) STRICT;
+
+CREATE TABLE oidc_providers (
+  organization_id TEXT PRIMARY KEY REFERENCES organizations (id),
+  settings TEXT NOT NULL,
+  client_secret_sealed BLOB,
+  updated_at INTEGER NOT NULL
+) STRICT;
+
+CREATE TABLE oidc_pending (
+  state_hash BLOB PRIMARY KEY CHECK (length(state_hash) = 32),
+  organization_id TEXT NOT NULL,
+  binding_hash BLOB NOT NULL CHECK (length(binding_hash) = 32),
+  nonce TEXT NOT NULL,
+  code_verifier TEXT NOT NULL,
+  return_to TEXT NOT NULL,
+  cli_redirect TEXT,
+  cli_challenge TEXT,
+  cli_code_hash BLOB UNIQUE CHECK (cli_code_hash IS NULL OR length(cli_code_hash) = 32),
+  session_id TEXT,
+  expires_at INTEGER NOT NULL,
+  used_at INTEGER
+) STRICT;
+
+CREATE INDEX oidc_pending_by_expiry ON oidc_pending (expires_at);
+)sql";
+
 // Version 5: the objects that audit::WormExporter wrote to the WORM bucket, one row per
 // object, for the reconciler to read back by version id (docs/audit-export.md). A records
 // object holds seq [first_seq, end_seq) of its log; a checkpoint object has first_seq 0 and
@@ -540,46 +611,6 @@ BEGIN
 END;
 )sql";
 
-// Version 6: the SAML service provider's per-organization IdP settings, the pending
-// AuthnRequests (each bound to a browser by the SHA-256 of a cookie secret), and the replay
-// cache of consumed assertion ids, kept until the assertion would have expired anyway.
-// Certificates are base64 DER, one per line.
-constexpr std::string_view kSchemaVersion6Saml = R"sql(
-CREATE TABLE saml_settings (
-  organization_id TEXT PRIMARY KEY REFERENCES organizations (id),
-  idp_entity_id TEXT NOT NULL CHECK (length(idp_entity_id) BETWEEN 1 AND 1024),
-  idp_sso_url TEXT NOT NULL,
-  idp_certificates TEXT NOT NULL,
-  email_attribute TEXT NOT NULL,
-  display_name_attribute TEXT NOT NULL,
-  allow_idp_initiated INTEGER NOT NULL CHECK (allow_idp_initiated IN (0, 1)),
-  allow_sha1 INTEGER NOT NULL CHECK (allow_sha1 IN (0, 1)),
-  updated_at INTEGER NOT NULL,
-  updated_by TEXT NOT NULL
-) STRICT;
-
-CREATE TABLE saml_requests (
-  browser_secret_hash BLOB PRIMARY KEY CHECK (length(browser_secret_hash) = 32),
-  organization_id TEXT NOT NULL REFERENCES organizations (id),
-  request_id TEXT NOT NULL UNIQUE,
-  return_to TEXT NOT NULL,
-  created_at INTEGER NOT NULL,
-  expires_at INTEGER NOT NULL
-) STRICT;
-
-CREATE INDEX saml_requests_by_expiry ON saml_requests (expires_at);
-
-CREATE TABLE saml_replay_cache (
-  organization_id TEXT NOT NULL REFERENCES organizations (id),
-  issuer TEXT NOT NULL,
-  assertion_id TEXT NOT NULL,
-  expires_at INTEGER NOT NULL,
-  PRIMARY KEY (organization_id, issuer, assertion_id)
-) STRICT;
-
-CREATE INDEX saml_replay_cache_by_expiry ON saml_replay_cache (expires_at);
-)sql";
-
 }  // namespace
 
 const std::vector<Migration>& CustodyMigrations() {
@@ -588,9 +619,8 @@ const std::vector<Migration>& CustodyMigrations() {
       // Reserved while three changes are built at once; each is replaced by its real SQL.
       {2, "per-organization audit logs", std::string(kSchemaVersion2)},
       {3, "scim provisioning", std::string(kSchemaVersion3)},
-      {4, "reserved: sessions", "SELECT 1;"},
+      {4, "sessions and OIDC sign-in", std::string(kSchemaVersion4)},
       {5, "audit exports", std::string(kSchemaVersion5AuditExports)},
-      {6, "saml service provider", std::string(kSchemaVersion6Saml)},
   };
   return kMigrations;
 }
