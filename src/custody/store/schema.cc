@@ -611,6 +611,46 @@ BEGIN
 END;
 )sql";
 
+// Version 6: the SAML service provider's per-organization IdP settings, the pending
+// AuthnRequests (each bound to a browser by the SHA-256 of a cookie secret), and the replay
+// cache of consumed assertion ids, kept until the assertion would have expired anyway.
+// Certificates are base64 DER, one per line.
+constexpr std::string_view kSchemaVersion6Saml = R"sql(
+CREATE TABLE saml_settings (
+  organization_id TEXT PRIMARY KEY REFERENCES organizations (id),
+  idp_entity_id TEXT NOT NULL CHECK (length(idp_entity_id) BETWEEN 1 AND 1024),
+  idp_sso_url TEXT NOT NULL,
+  idp_certificates TEXT NOT NULL,
+  email_attribute TEXT NOT NULL,
+  display_name_attribute TEXT NOT NULL,
+  allow_idp_initiated INTEGER NOT NULL CHECK (allow_idp_initiated IN (0, 1)),
+  allow_sha1 INTEGER NOT NULL CHECK (allow_sha1 IN (0, 1)),
+  updated_at INTEGER NOT NULL,
+  updated_by TEXT NOT NULL
+) STRICT;
+
+CREATE TABLE saml_requests (
+  browser_secret_hash BLOB PRIMARY KEY CHECK (length(browser_secret_hash) = 32),
+  organization_id TEXT NOT NULL REFERENCES organizations (id),
+  request_id TEXT NOT NULL UNIQUE,
+  return_to TEXT NOT NULL,
+  created_at INTEGER NOT NULL,
+  expires_at INTEGER NOT NULL
+) STRICT;
+
+CREATE INDEX saml_requests_by_expiry ON saml_requests (expires_at);
+
+CREATE TABLE saml_replay_cache (
+  organization_id TEXT NOT NULL REFERENCES organizations (id),
+  issuer TEXT NOT NULL,
+  assertion_id TEXT NOT NULL,
+  expires_at INTEGER NOT NULL,
+  PRIMARY KEY (organization_id, issuer, assertion_id)
+) STRICT;
+
+CREATE INDEX saml_replay_cache_by_expiry ON saml_replay_cache (expires_at);
+)sql";
+
 }  // namespace
 
 const std::vector<Migration>& CustodyMigrations() {
@@ -621,6 +661,7 @@ const std::vector<Migration>& CustodyMigrations() {
       {3, "scim provisioning", std::string(kSchemaVersion3)},
       {4, "sessions and OIDC sign-in", std::string(kSchemaVersion4)},
       {5, "audit exports", std::string(kSchemaVersion5AuditExports)},
+      {6, "saml service provider", std::string(kSchemaVersion6Saml)},
   };
   return kMigrations;
 }
