@@ -42,6 +42,9 @@ std::string Metrics::RenderPrometheus() const {
   text += "# TYPE custody_http_rejected_connections_total counter\n";
   text +=
       "custody_http_rejected_connections_total " + std::to_string(rejected_connections()) + "\n";
+  for (const std::function<std::string()>& render : sources_) {
+    text += render();
+  }
   return text;
 }
 

@@ -5,7 +5,10 @@
 #include <array>
 #include <atomic>
 #include <cstdint>
+#include <functional>
 #include <string>
+#include <utility>
+#include <vector>
 
 namespace custody::http {
 
@@ -33,6 +36,10 @@ class Metrics {
 
   uint64_t rejected_connections() const { return rejected_connections_.load(); }
 
+  // Adds the metrics of another module, rendered by `render` in the same text format, to the
+  // end of RenderPrometheus. Call before the server starts: sources are not locked.
+  void AddSource(std::function<std::string()> render) { sources_.push_back(std::move(render)); }
+
   // Returns the counters in the Prometheus text exposition format (version 0.0.4).
   std::string RenderPrometheus() const;
 
@@ -42,6 +49,7 @@ class Metrics {
   std::atomic<uint64_t> response_body_bytes_{0};
   std::atomic<int64_t> open_connections_{0};
   std::atomic<uint64_t> rejected_connections_{0};
+  std::vector<std::function<std::string()>> sources_;
 };
 
 }  // namespace custody::http

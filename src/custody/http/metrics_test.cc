@@ -33,5 +33,13 @@ TEST(Metrics, RendersPrometheusText) {
   EXPECT_NE(text.find("custody_http_open_connections 1\n"), std::string::npos);
 }
 
+TEST(Metrics, AppendsOtherSources) {
+  Metrics metrics;
+  metrics.AddSource([] { return std::string("custody_other_total 7\n"); });
+  const std::string text = metrics.RenderPrometheus();
+  EXPECT_EQ(text.size() - text.rfind("custody_other_total 7\n"),
+            std::string("custody_other_total 7\n").size());
+}
+
 }  // namespace
 }  // namespace custody::http
