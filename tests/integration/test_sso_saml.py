@@ -204,7 +204,7 @@ class SamlSignInTest(support.ServerTestCase):
         self.assertSignedIn(self.post_acs(post.saml_response), self.alice)
         self.assertRejected(self.post_acs(post.saml_response), 401, "saml_replayed")
 
-    def test_idp_initiated_refused_by_default(self):
+    def test_idp_initiated_rejected_by_default(self):
         post = self.idp.sign_in_idp_initiated(self.settings["sp_entity_id"], "alice", "alice-pw")
         self.assertNotIn("InResponseTo", post.xml())
         self.assertRejected(self.post_acs(post.saml_response), 401, "saml_unsolicited")
