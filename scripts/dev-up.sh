@@ -97,6 +97,10 @@ path = "$var_dir/custody.db"
 sts_endpoint = "$S3_ENDPOINT"
 allow_insecure_loopback = true
 
+# custodyd init creates this checkpoint signing key (mode 0600) when it is missing.
+[audit]
+signing_key_file = "$var_dir/audit.key"
+
 [log]
 level = "info"
 EOF

@@ -577,7 +577,14 @@ def _excluded_ports() -> set[int]:
 class CustodyServer:
     """One custodyd with its own directory, configuration and SQLite database."""
 
-    def __init__(self, label: str, *, max_body_bytes: int | None = None, log_level: str = "info"):
+    def __init__(
+        self,
+        label: str,
+        *,
+        max_body_bytes: int | None = None,
+        log_level: str = "info",
+        audit_settings: dict[str, Any] | None = None,
+    ):
         binary = os.environ.get("CUSTODYD")
         if not binary:
             raise unittest.SkipTest("CUSTODYD is not set: the custodyd binary is not built")
@@ -590,12 +597,35 @@ class CustodyServer:
         os.mkdir(self.data_directory)
         self.db_path = os.path.join(self.data_directory, "custody.db")
         self.log_path = os.path.join(self.directory, "custodyd.log")
+        # The checkpoint signing key stays outside the data folder, which tests make read-only.
+        self.signing_key_path = os.path.join(self.directory, "audit.key")
         self.max_body_bytes = max_body_bytes
         self.log_level = log_level
+        # Extra [audit] keys, e.g. {"checkpoint_interval_seconds": 1}.
+        self.audit_settings = dict(audit_settings or {})
         self.process: subprocess.Popen | None = None
         self.port = 0
         self._log_file = None
         self.write_config()
+        self.verifier_key = self.create_signing_key()
+
+    def create_signing_key(self) -> str:
+        """Run `custodyd audit keygen` for this server's key and return its verifier key."""
+        result = subprocess.run(
+            [self.binary, "--config", self.config_path, "audit", "keygen",
+             "--out", self.signing_key_path],
+            capture_output=True, text=True, env=self.environment(), timeout=60,
+            stdin=subprocess.DEVNULL,
+        )
+        if result.returncode != 0:
+            raise AssertionError(
+                f"custodyd audit keygen exited with {result.returncode}:\n"
+                f"{result.stdout}\n{result.stderr}"
+            )
+        for line in result.stdout.splitlines():
+            if line.startswith("{") and "verifier_key" in line:
+                return json.loads(line)["verifier_key"]
+        raise AssertionError(f"custodyd audit keygen printed no verifier key:\n{result.stdout}")
 
     def write_config(self) -> None:
         lines = [
@@ -609,7 +639,11 @@ class CustodyServer:
         endpoint = os.environ.get("S3_ENDPOINT")
         if endpoint:
             lines.append(f"sts_endpoint = {json.dumps(endpoint)}")
-        lines += ["allow_insecure_loopback = true", "", "[log]", f'level = "{self.log_level}"', ""]
+        lines += ["allow_insecure_loopback = true", ""]
+        lines += ["[audit]", f"signing_key_file = {json.dumps(self.signing_key_path)}"]
+        for key, value in self.audit_settings.items():
+            lines.append(f"{key} = {json.dumps(value)}")
+        lines += ["", "[log]", f'level = "{self.log_level}"', ""]
         with open(self.config_path, "w", encoding="utf-8") as config:
             config.write("\n".join(lines))
 

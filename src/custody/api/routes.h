@@ -2,6 +2,7 @@
 #pragma once
 
 #include "custody/api/handler_support.h"
+#include "custody/audit/checkpoint_signer.h"
 #include "custody/http/router.h"
 
 namespace custody::api {
@@ -18,6 +19,10 @@ void RegisterAwsConnectionRoutes(http::Router& router, ApiContext& api);
 void RegisterEvidenceRoutes(http::Router& router, ApiContext& api);
 void RegisterVersionRoutes(http::Router& router, ApiContext& api);
 void RegisterAuditRecordRoutes(http::Router& router, ApiContext& api);
+// The /api/v1/audit routes: checkpoints, proofs, entries and verifier keys. `signer` must
+// outlive the router. The server registers these, since they need its signing keys.
+void RegisterAuditLogRoutes(http::Router& router, ApiContext& api,
+                            const audit::CheckpointSigner& signer);
 void RegisterSamlSettingsRoutes(http::Router& router, ApiContext& api);
 // The browser endpoints of SAML sign-in, under /sso/saml rather than /api/v1.
 void RegisterSamlSignInRoutes(http::Router& router, ApiContext& api);

@@ -9,7 +9,10 @@
 #include <utility>
 
 #include "custody/audit/record.h"
+#include "custody/audit/retention.h"
+#include "custody/audit/signing_key.h"
 #include "custody/common/log.h"
+#include "custody/server/audit_commands.h"
 #include "custody/server/operations.h"
 
 namespace custody::server {
@@ -67,6 +70,39 @@ http::ServerOptions MakeServerOptions(const Config& config) {
 
 App::App(Config config, const Clock& clock) : config_(std::move(config)), clock_(clock) {}
 
+Status App::BuildAuditServices() {
+  const AuditSection& audit_config = config_.audit;
+  const std::string origin_host = AuditOriginHost(config_);
+  std::vector<audit::NoteSigner> signers;
+  CUSTODY_ASSIGN_OR_RETURN(audit::NoteSigner current,
+                           audit::LoadSigningKeyFile(audit_config.signing_key_file));
+  signers.push_back(std::move(current));
+  for (const std::string& path : audit_config.previous_signing_key_files) {
+    Result<audit::NoteSigner> previous = audit::LoadSigningKeyFile(path);
+    if (!previous.ok()) {
+      return InvalidArgument(previous.status().message(), "audit.previous_signing_key_files");
+    }
+    signers.push_back(std::move(previous).value());
+  }
+  CUSTODY_ASSIGN_OR_RETURN(audit::CheckpointSigner signer,
+                           audit::CheckpointSigner::Create(origin_host, std::move(signers)));
+  checkpoint_signer_ = std::make_unique<audit::CheckpointSigner>(std::move(signer));
+
+  audit::RetentionPolicy retention;
+  retention.security_days = audit_config.retention.security_days;
+  retention.operational_days = audit_config.retention.operational_days;
+  CUSTODY_RETURN_IF_ERROR(audit::ApplyRetentionPolicy(*database_, clock_, retention));
+
+  audit::MaintenanceOptions maintenance;
+  maintenance.checkpoint_every_records =
+      static_cast<uint64_t>(audit_config.checkpoint_every_records);
+  maintenance.checkpoint_interval = std::chrono::seconds(audit_config.checkpoint_interval_seconds);
+  maintenance.purge_interval = std::chrono::seconds(audit_config.purge_interval_seconds);
+  audit_maintenance_ = std::make_unique<audit::AuditMaintenance>(*database_, *checkpoint_signer_,
+                                                                 clock_, maintenance);
+  return Status::Ok();
+}
+
 App::~App() {
   Stop();
 }
@@ -76,6 +112,7 @@ Status App::BuildServices() {
 
   CUSTODY_ASSIGN_OR_RETURN(database_, store::Database::Open(config_.database.path));
   AddStoreReadinessChecks(readiness_, *database_);
+  CUSTODY_RETURN_IF_ERROR(BuildAuditServices());
 
   if (aws_config.access_key_id.empty()) {
     log::Warn("aws.access_key_id is not set, so uploads and downloads fail until it is",
@@ -118,7 +155,7 @@ Status App::BuildServices() {
                                                            aws_config.allow_insecure_loopback});
   services_ = std::make_unique<Services>(Services{config_, clock_, metrics_, readiness_, *database_,
                                                   *transport_, *sts_, *credentials_, *s3_,
-                                                  *evidence_, *api_});
+                                                  *evidence_, *api_, *checkpoint_signer_});
   return Status::Ok();
 }
 
@@ -137,12 +174,17 @@ Status App::Start() {
     return api::RecordRejectedRequest(*api, request, rejection);
   };
   server_ = std::make_unique<http::Server>(std::move(options), router_, metrics_);
-  return server_->Start();
+  CUSTODY_RETURN_IF_ERROR(server_->Start());
+  audit_maintenance_->Start();
+  return Status::Ok();
 }
 
 void App::Stop() {
   if (server_ != nullptr) {
     server_->Stop();
+  }
+  if (audit_maintenance_ != nullptr) {
+    audit_maintenance_->Stop();
   }
 }
 

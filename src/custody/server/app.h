@@ -11,6 +11,8 @@
 #include <string>
 
 #include "custody/api/handler_support.h"
+#include "custody/audit/checkpoint_signer.h"
+#include "custody/audit/maintenance.h"
 #include "custody/aws/credential_cache.h"
 #include "custody/aws/http_transport.h"
 #include "custody/aws/s3.h"
@@ -42,6 +44,8 @@ struct Services {
   aws::S3Client& s3;                  // HEAD of uploaded objects
   evidence::EvidenceService& evidence;
   api::ApiContext& api;  // what the /api/v1 handlers use
+  // Signs the audit logs' checkpoints with the keys of the [audit] section.
+  const audit::CheckpointSigner& checkpoint_signer;
 };
 
 // Registers the /api/v1 routes. Defined in routes.cc, which the api module fills in.
@@ -82,11 +86,15 @@ class App {
   std::unique_ptr<aws::S3Client> s3_;
   std::unique_ptr<evidence::EvidenceService> evidence_;
   std::unique_ptr<api::ApiContext> api_;
+  std::unique_ptr<audit::CheckpointSigner> checkpoint_signer_;
+  std::unique_ptr<audit::AuditMaintenance> audit_maintenance_;
   std::unique_ptr<Services> services_;
   std::unique_ptr<http::Server> server_;  // last, so that it stops before the services go
 
   // Opens the database and builds the AWS clients and the API's services.
   Status BuildServices();
+  // Loads the audit signing keys, stores the retention policy and prepares the audit jobs.
+  Status BuildAuditServices();
 };
 
 // Registers the readiness checks of the database ("database": a write transaction can begin

@@ -1,22 +1,32 @@
 #include "custody/server/app.h"
 
+#include <sys/stat.h>
+
 #include <string>
 
 #include <gtest/gtest.h>
 
 #include "custody/audit/audit_log.h"
+#include "custody/audit/signing_key.h"
 #include "custody/store/testing.h"
 
 namespace custody::server {
 namespace {
 
-// A configuration whose database lives in a fresh temporary directory.
+// A configuration whose database and audit signing key live in a fresh temporary directory.
 class AppTest : public ::testing::Test {
  protected:
+  void SetUp() override {
+    ASSERT_TRUE(audit::GenerateSigningKeyFile(KeyPath(), "custody.local/audit").ok());
+  }
+
+  std::string KeyPath() const { return directory_.directory() + "/audit.key"; }
+
   Config TestConfig() const {
     Config config;
     config.server.listen_port = 0;
     config.database.path = directory_.directory() + "/app.db";
+    config.audit.signing_key_file = KeyPath();
     return config;
   }
 
@@ -61,6 +71,43 @@ TEST_F(AppTest, StartFailsWithoutDatabase) {
   App app(config);
   EXPECT_FALSE(app.Start().ok());
   EXPECT_EQ(app.port(), 0);
+}
+
+TEST_F(AppTest, StartFailsWithoutUsableSigningKey) {
+  Config missing = TestConfig();
+  missing.audit.signing_key_file = directory_.directory() + "/absent.key";
+  App without_key(missing);
+  Status status = without_key.Start();
+  EXPECT_EQ(status.code(), ErrorCode::kInvalidArgument);
+  EXPECT_EQ(status.field(), "audit.signing_key_file");
+
+  Config unset = TestConfig();
+  unset.audit.signing_key_file.clear();
+  App unconfigured(unset);
+  EXPECT_EQ(unconfigured.Start().field(), "audit.signing_key_file");
+
+  ASSERT_EQ(chmod(KeyPath().c_str(), 0640), 0);
+  App readable(TestConfig());
+  status = readable.Start();
+  EXPECT_EQ(status.code(), ErrorCode::kInvalidArgument);
+  EXPECT_NE(status.message().find("chmod 600"), std::string::npos) << status.ToString();
+  EXPECT_EQ(readable.port(), 0);
+}
+
+TEST_F(AppTest, StartFailsWithKeyOfAnotherHost) {
+  Config config = TestConfig();
+  config.audit.origin_host = "other.example";
+  App app(config);
+  const Status status = app.Start();
+  EXPECT_EQ(status.code(), ErrorCode::kInvalidArgument);
+  EXPECT_NE(status.message().find("other.example/audit"), std::string::npos) << status.ToString();
+}
+
+TEST_F(AppTest, PreviousKeyMustLoadToo) {
+  Config config = TestConfig();
+  config.audit.previous_signing_key_files = {directory_.directory() + "/old.key"};
+  App app(config);
+  EXPECT_EQ(app.Start().field(), "audit.previous_signing_key_files");
 }
 
 TEST_F(AppTest, SessionShorterThanUrlsRejected) {

@@ -21,6 +21,9 @@ const std::map<std::string, std::set<std::string>, std::less<>>& KnownKeys() {
       {"aws",
        {"access_key_id", "secret_access_key", "sts_endpoint", "allow_insecure_loopback",
         "upload_url_ttl_seconds", "download_url_ttl_seconds", "session_duration_seconds"}},
+      {"audit",
+       {"origin_host", "signing_key_file", "previous_signing_key_files", "checkpoint_every_records",
+        "checkpoint_interval_seconds", "purge_interval_seconds", "retention"}},
       {"log", {"level"}},
   };
   return *kKeys;
@@ -248,6 +251,84 @@ Status ReadAws(const toml::table& root, const EnvironmentLookup& environment, Aw
   return Status::Ok();
 }
 
+// A checkpoint origin host becomes part of a signed-note key name, which may not contain
+// spaces or '+', and of the origin line, which the audit paths also put in URLs.
+bool IsValidOriginHost(std::string_view host) {
+  if (host.empty() || host.size() > 253) {
+    return false;
+  }
+  for (const char c : host) {
+    const bool allowed = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+                         (c >= '0' && c <= '9') || c == '.' || c == '-' || c == ':' || c == '[' ||
+                         c == ']';
+    if (!allowed) {
+      return false;
+    }
+  }
+  return true;
+}
+
+Status ReadAuditRetention(const toml::table* audit_table, AuditRetentionSection* retention) {
+  const toml::node* node = audit_table == nullptr ? nullptr : audit_table->get("retention");
+  if (node == nullptr) {
+    return Status::Ok();
+  }
+  if (!node->is_table()) {
+    return KeyError("audit.retention", "must be a table");
+  }
+  for (const auto& [key, value] : *node->as_table()) {
+    if (key.str() != "security_days" && key.str() != "operational_days") {
+      return KeyError("audit.retention." + std::string(key.str()), "is not a known key");
+    }
+  }
+  const TableReader reader(node->as_table(), "audit.retention");
+  // Security records are kept at least a year, whatever the file says.
+  CUSTODY_RETURN_IF_ERROR(reader.Integer("security_days", 365, 36525, &retention->security_days));
+  CUSTODY_RETURN_IF_ERROR(
+      reader.Integer("operational_days", 1, 36525, &retention->operational_days));
+  return Status::Ok();
+}
+
+Status ReadAudit(const toml::table& root, const ServerSection& server, AuditSection* audit) {
+  const toml::table* table = Section(root, "audit");
+  const TableReader reader(table, "audit");
+  CUSTODY_RETURN_IF_ERROR(reader.String("origin_host", &audit->origin_host));
+  if (audit->origin_host.empty()) {
+    std::string scheme;
+    std::string host;
+    audit->origin_host = SplitHttpUrl(server.public_url, &scheme, &host) && !host.empty()
+                             ? host
+                             : std::string("custody.local");
+  }
+  if (!IsValidOriginHost(audit->origin_host)) {
+    return KeyError("audit.origin_host",
+                    "must be a host name of letters, digits, '.', '-', ':', '[' and ']', got " +
+                        Quote(audit->origin_host));
+  }
+  CUSTODY_RETURN_IF_ERROR(reader.String("signing_key_file", &audit->signing_key_file));
+  if (const toml::node* node =
+          table == nullptr ? nullptr : table->get("previous_signing_key_files");
+      node != nullptr) {
+    const toml::array* files = node->as_array();
+    if (files == nullptr) {
+      return KeyError("audit.previous_signing_key_files", "must be an array of paths");
+    }
+    for (const toml::node& file : *files) {
+      if (!file.is_string() || file.as_string()->get().empty()) {
+        return KeyError("audit.previous_signing_key_files", "must contain only non-empty paths");
+      }
+      audit->previous_signing_key_files.push_back(file.as_string()->get());
+    }
+  }
+  CUSTODY_RETURN_IF_ERROR(
+      reader.Integer("checkpoint_every_records", 1, 1'000'000, &audit->checkpoint_every_records));
+  CUSTODY_RETURN_IF_ERROR(reader.Integer("checkpoint_interval_seconds", 1, 86'400,
+                                         &audit->checkpoint_interval_seconds));
+  CUSTODY_RETURN_IF_ERROR(
+      reader.Integer("purge_interval_seconds", 60, 604'800, &audit->purge_interval_seconds));
+  return ReadAuditRetention(table, &audit->retention);
+}
+
 Status ReadLog(const toml::table& root, LogSection* log_section) {
   const TableReader reader(Section(root, "log"), "log");
   std::string level = "info";
@@ -317,6 +398,7 @@ Result<Config> ParseConfig(std::string_view toml_text, const EnvironmentLookup& 
   CUSTODY_RETURN_IF_ERROR(ReadServer(root, &config.server));
   CUSTODY_RETURN_IF_ERROR(ReadDatabase(root, &config.database));
   CUSTODY_RETURN_IF_ERROR(ReadAws(root, environment, &config.aws));
+  CUSTODY_RETURN_IF_ERROR(ReadAudit(root, config.server, &config.audit));
   CUSTODY_RETURN_IF_ERROR(ReadLog(root, &config.log));
   return config;
 }

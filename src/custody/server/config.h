@@ -7,6 +7,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "custody/common/log.h"
 #include "custody/common/secret.h"
@@ -39,6 +40,25 @@ struct AwsSection {
   int session_duration_seconds = 3600;
 };
 
+struct AuditRetentionSection {
+  int security_days = 2557;  // 7 years; at least 365
+  int operational_days = 365;
+};
+
+struct AuditSection {
+  // The host part of checkpoint origins and of the signing key name. Empty in the file means
+  // the host of server.public_url, or "custody.local" when that has none.
+  std::string origin_host;
+  // The Ed25519 signer key file (`custodyd audit keygen`); custodyd serve requires it.
+  std::string signing_key_file;
+  // Keys that also sign during a rotation's overlap, and that verifier-keys lists as retired.
+  std::vector<std::string> previous_signing_key_files;
+  int checkpoint_every_records = 1000;
+  int checkpoint_interval_seconds = 60;
+  int purge_interval_seconds = 3600;
+  AuditRetentionSection retention;
+};
+
 struct LogSection {
   log::Level level = log::Level::kInfo;
 };
@@ -47,6 +67,7 @@ struct Config {
   ServerSection server;
   DatabaseSection database;
   AwsSection aws;
+  AuditSection audit;
   LogSection log;
 };
 

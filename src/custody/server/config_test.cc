@@ -203,6 +203,29 @@ TEST(Config, RejectsBadConfigs) {
        "aws.session_duration_seconds must be between 900 and 43200, got 43201"},
       {"[log]\nlevel = \"verbose\"\n", "log.level",
        "log.level must be one of trace, debug, info, warn, error, got \"verbose\""},
+      {"[audit]\norigin_host = \"a b\"\n", "audit.origin_host",
+       "audit.origin_host must be a host name of letters, digits, '.', '-', ':', '[' and ']', "
+       "got \"a b\""},
+      {"[audit]\norigin_host = \"x+y\"\n", "audit.origin_host",
+       "audit.origin_host must be a host name of letters, digits, '.', '-', ':', '[' and ']', "
+       "got \"x+y\""},
+      {"[audit]\nprevious_signing_key_files = \"a.key\"\n", "audit.previous_signing_key_files",
+       "audit.previous_signing_key_files must be an array of paths"},
+      {"[audit]\nprevious_signing_key_files = [\"\"]\n", "audit.previous_signing_key_files",
+       "audit.previous_signing_key_files must contain only non-empty paths"},
+      {"[audit]\ncheckpoint_every_records = 0\n", "audit.checkpoint_every_records",
+       "audit.checkpoint_every_records must be between 1 and 1000000, got 0"},
+      {"[audit]\ncheckpoint_interval_seconds = 0\n", "audit.checkpoint_interval_seconds",
+       "audit.checkpoint_interval_seconds must be between 1 and 86400, got 0"},
+      {"[audit]\npurge_interval_seconds = 59\n", "audit.purge_interval_seconds",
+       "audit.purge_interval_seconds must be between 60 and 604800, got 59"},
+      {"[audit.retention]\nsecurity_days = 364\n", "audit.retention.security_days",
+       "audit.retention.security_days must be between 365 and 36525, got 364"},
+      {"[audit.retention]\noperational_days = 0\n", "audit.retention.operational_days",
+       "audit.retention.operational_days must be between 1 and 36525, got 0"},
+      {"[audit.retention]\ndebug_days = 3\n", "audit.retention.debug_days",
+       "audit.retention.debug_days is not a known key"},
+      {"[audit]\nretention = 3\n", "audit.retention", "audit.retention must be a table"},
   };
   for (const BadConfig& c : cases) {
     SCOPED_TRACE(c.text);
@@ -212,6 +235,49 @@ TEST(Config, RejectsBadConfigs) {
     EXPECT_EQ(config.status().field(), c.field);
     EXPECT_EQ(config.status().message(), c.message);
   }
+}
+
+TEST(Config, AuditDefaultsAndEveryKey) {
+  Result<Config> defaults = ParseConfig("", kNoEnvironment);
+  ASSERT_TRUE(defaults.ok());
+  EXPECT_EQ(defaults->audit.origin_host, "127.0.0.1");
+  EXPECT_EQ(defaults->audit.signing_key_file, "");
+  EXPECT_TRUE(defaults->audit.previous_signing_key_files.empty());
+  EXPECT_EQ(defaults->audit.checkpoint_every_records, 1000);
+  EXPECT_EQ(defaults->audit.checkpoint_interval_seconds, 60);
+  EXPECT_EQ(defaults->audit.purge_interval_seconds, 3600);
+  EXPECT_EQ(defaults->audit.retention.security_days, 2557);
+  EXPECT_EQ(defaults->audit.retention.operational_days, 365);
+
+  Result<Config> from_url = ParseConfig(
+      "[server]\npublic_url = \"https://custody.example.test:8443/app\"\n", kNoEnvironment);
+  ASSERT_TRUE(from_url.ok());
+  EXPECT_EQ(from_url->audit.origin_host, "custody.example.test");
+
+  const std::string text = R"(
+[audit]
+origin_host = "audit.example.test"
+signing_key_file = "/etc/custody/audit.key"
+previous_signing_key_files = ["/etc/custody/old1.key", "/etc/custody/old2.key"]
+checkpoint_every_records = 10
+checkpoint_interval_seconds = 5
+purge_interval_seconds = 600
+
+[audit.retention]
+security_days = 3650
+operational_days = 90
+)";
+  Result<Config> config = ParseConfig(text, kNoEnvironment);
+  ASSERT_TRUE(config.ok()) << config.status().ToString();
+  EXPECT_EQ(config->audit.origin_host, "audit.example.test");
+  EXPECT_EQ(config->audit.signing_key_file, "/etc/custody/audit.key");
+  EXPECT_EQ(config->audit.previous_signing_key_files,
+            (std::vector<std::string>{"/etc/custody/old1.key", "/etc/custody/old2.key"}));
+  EXPECT_EQ(config->audit.checkpoint_every_records, 10);
+  EXPECT_EQ(config->audit.checkpoint_interval_seconds, 5);
+  EXPECT_EQ(config->audit.purge_interval_seconds, 600);
+  EXPECT_EQ(config->audit.retention.security_days, 3650);
+  EXPECT_EQ(config->audit.retention.operational_days, 90);
 }
 
 TEST(Config, LoopbackStsEndpointsAllowedWhenEnabled) {

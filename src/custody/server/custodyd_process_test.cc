@@ -5,6 +5,7 @@
 #include <poll.h>
 #include <signal.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -174,13 +175,27 @@ class CustodydProcess : public ::testing::Test {
     return path;
   }
 
+  // The [audit] section that `custodyd serve` needs: a signing key in the test's directory,
+  // which `custodyd init` or `custodyd audit keygen` creates.
+  std::string AuditSection() const {
+    return "\n[audit]\nsigning_key_file = \"" + (directory_ / "audit.key").string() + "\"\n";
+  }
+
+  // Runs `custodyd audit keygen` for AuditSection's key and returns its exit status.
+  int CreateSigningKey(const std::string& config) {
+    Custodyd keygen(
+        {"--config", config, "audit", "keygen", "--out", (directory_ / "audit.key").string()});
+    return keygen.WaitForExit(milliseconds(15000));
+  }
+
   std::filesystem::path directory_;
 };
 
 TEST_F(CustodydProcess, ServesHealthzAndStopsOnSigterm) {
   const std::string config = WriteConfig(
       "[server]\nlisten = \"127.0.0.1:0\"\nworker_threads = 2\n\n[database]\npath = \"" +
-      (directory_ / "custody.db").string() + "\"\n");
+      (directory_ / "custody.db").string() + "\"\n" + AuditSection());
+  ASSERT_EQ(CreateSigningKey(config), 0);
   Custodyd process({"--config", config, "serve"});
   ASSERT_TRUE(process.started());
 
@@ -214,7 +229,8 @@ TEST_F(CustodydProcess, StopsOnSigint) {
   // serve opens the database at start, so it needs a path it can create.
   const std::string config =
       WriteConfig("[server]\nlisten = \"127.0.0.1:0\"\n\n[database]\npath = \"" +
-                  (directory_ / "custody.db").string() + "\"\n");
+                  (directory_ / "custody.db").string() + "\"\n" + AuditSection());
+  ASSERT_EQ(CreateSigningKey(config), 0);
   Custodyd process({"--config", config, "serve"});
   ASSERT_FALSE(process.WaitForLine("custodyd listening", milliseconds(20000)).empty())
       << process.output();
@@ -239,6 +255,48 @@ TEST_F(CustodydProcess, InitPrintsIdsAndToken) {
   const int status = process.WaitForExit(milliseconds(15000));
   ASSERT_TRUE(WIFEXITED(status)) << "wait status " << status;
   EXPECT_EQ(WEXITSTATUS(status), 0);
+}
+
+TEST_F(CustodydProcess, InitCreatesSigningKeyThatServeAccepts) {
+  const std::string config =
+      WriteConfig("[server]\nlisten = \"127.0.0.1:0\"\n\n[database]\npath = \"" +
+                  (directory_ / "custody.db").string() + "\"\n" + AuditSection());
+  Custodyd init({"--config", config, "init", "--org", "Acme", "--admin-email", "a@acme.test"});
+  ASSERT_EQ(init.WaitForExit(milliseconds(20000)), 0) << init.output();
+
+  struct stat info {};
+
+  ASSERT_EQ(stat((directory_ / "audit.key").c_str(), &info), 0);
+  EXPECT_EQ(info.st_mode & 0777, 0600u);
+
+  Custodyd serve({"--config", config, "serve"});
+  ASSERT_FALSE(serve.WaitForLine("custodyd listening", milliseconds(20000)).empty())
+      << serve.output();
+  serve.Signal(SIGTERM);
+  EXPECT_NE(serve.WaitForExit(milliseconds(15000)), -1);
+}
+
+TEST_F(CustodydProcess, ServeRefusesMissingOrReadableKey) {
+  const std::string config =
+      WriteConfig("[server]\nlisten = \"127.0.0.1:0\"\n\n[database]\npath = \"" +
+                  (directory_ / "custody.db").string() + "\"\n" + AuditSection());
+  {
+    Custodyd serve({"--config", config, "serve"});
+    EXPECT_FALSE(serve.WaitForLine("audit signing key file", milliseconds(20000)).empty())
+        << serve.output();
+    const int status = serve.WaitForExit(milliseconds(15000));
+    ASSERT_TRUE(WIFEXITED(status)) << "wait status " << status;
+    EXPECT_EQ(WEXITSTATUS(status), 1);
+  }
+  ASSERT_EQ(CreateSigningKey(config), 0);
+  // keygen never overwrites an existing key.
+  EXPECT_NE(CreateSigningKey(config), 0);
+  ASSERT_EQ(chmod((directory_ / "audit.key").c_str(), 0644), 0);
+  Custodyd serve({"--config", config, "serve"});
+  EXPECT_FALSE(serve.WaitForLine("chmod 600", milliseconds(20000)).empty()) << serve.output();
+  const int status = serve.WaitForExit(milliseconds(15000));
+  ASSERT_TRUE(WIFEXITED(status)) << "wait status " << status;
+  EXPECT_EQ(WEXITSTATUS(status), 1);
 }
 
 TEST_F(CustodydProcess, InitWithInvalidEmailExitsTwo) {

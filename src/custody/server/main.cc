@@ -5,6 +5,7 @@
 
 #include "custody/common/log.h"
 #include "custody/server/app.h"
+#include "custody/server/audit_commands.h"
 #include "custody/server/config.h"
 #include "custody/server/init.h"
 
@@ -27,6 +28,17 @@ int main(int argc, char** argv) {
       ->required();
   init->add_option("--admin-name", init_options.admin_name, "Display name of the admin");
 
+  CLI::App* audit = cli.add_subcommand("audit", "Manage the audit log");
+  audit->require_subcommand(1);
+  std::string keygen_out;
+  CLI::App* keygen = audit->add_subcommand(
+      "keygen",
+      "Create an Ed25519 checkpoint signing key file (mode 0600) and print its verifier key");
+  keygen->add_option("--out", keygen_out, "Path of the new key file; an existing file is kept")
+      ->required();
+  CLI::App* purge = audit->add_subcommand(
+      "purge", "Purge the payloads of audit records whose retention has ended, then exit");
+
   CLI11_PARSE(cli, argc, argv);
 
   custody::Result<Config> config = custody::server::LoadConfigFile(config_path);
@@ -41,7 +53,16 @@ int main(int argc, char** argv) {
     return custody::server::RunServe(*config);
   }
   if (init->parsed()) {
+    if (!custody::server::EnsureAuditSigningKey(*config)) {
+      return 1;
+    }
     return custody::server::RunInit(*config, init_options);
+  }
+  if (keygen->parsed()) {
+    return custody::server::RunAuditKeygen(*config, keygen_out);
+  }
+  if (purge->parsed()) {
+    return custody::server::RunAuditPurge(*config);
   }
   return 2;
 }

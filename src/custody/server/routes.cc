@@ -7,6 +7,7 @@ namespace custody::server {
 
 void RegisterRoutes(http::Router& router, Services& services) {
   api::RegisterApiRoutes(router, services.api);
+  api::RegisterAuditLogRoutes(router, services.api, services.checkpoint_signer);
 }
 
 }  // namespace custody::server
