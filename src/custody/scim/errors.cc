@@ -1,6 +1,9 @@
 #include "custody/scim/errors.h"
 
+#include <nlohmann/json.hpp>
+
 #include "custody/common/error_catalog.h"
+#include "custody/scim/schemas.h"
 
 namespace custody::scim {
 namespace {
@@ -44,6 +47,16 @@ ScimError ToScimError(const Status& status) {
     error.detail = status.code() == ErrorCode::kUnavailable ? status.message() : "internal error";
   }
   return error;
+}
+
+nlohmann::json ScimErrorJson(const ScimError& error) {
+  nlohmann::json body = {{"schemas", nlohmann::json::array({kErrorSchema})},
+                         {"status", std::to_string(error.http_status)},
+                         {"detail", error.detail}};
+  if (!error.scim_type.empty()) {
+    body["scimType"] = error.scim_type;
+  }
+  return body;
 }
 
 }  // namespace custody::scim

@@ -6,6 +6,8 @@
 #include <string>
 #include <string_view>
 
+#include <nlohmann/json_fwd.hpp>
+
 #include "custody/common/status.h"
 
 namespace custody::scim {
@@ -49,5 +51,8 @@ struct ScimError {
 // Maps a Status to its SCIM error. A kInvalidArgument whose field is not a scimType (a JSON
 // pointer from another module, or empty) becomes invalidValue.
 ScimError ToScimError(const Status& status);
+
+// The error response body: {"schemas": [Error URN], "status": "400", "scimType", "detail"}.
+nlohmann::json ScimErrorJson(const ScimError& error);
 
 }  // namespace custody::scim

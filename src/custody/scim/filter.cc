@@ -375,7 +375,8 @@ class Parser {
       return Error(op.empty() ? "expected an operator after " + node.path.ToString()
                               : "unknown operator \"" + op + "\"");
     }
-    if (position_ >= text_.size() || !IsSpace(text_[position_])) {
+    // RFC 7644 requires a space here, but its own PATCH examples write `value eq"..."`.
+    if (position_ >= text_.size() || (!IsSpace(text_[position_]) && text_[position_] != '"')) {
       return Error("expected a space and a value after \"" + op + "\"");
     }
     SkipSpaces();

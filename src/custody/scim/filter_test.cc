@@ -127,7 +127,7 @@ INSTANTIATE_TEST_SUITE_P(
                       InvalidCase{"user name eq \"a\"", "space in attribute"},
                       InvalidCase{"userName eq \"\\x\"", "unknown escape"},
                       InvalidCase{"userName eq \"\\ud800\"", "unpaired surrogate"},
-                      InvalidCase{"userName eq\"a\"", "no space before value"},
+                      InvalidCase{"userName eqa", "operator run into the value"},
                       InvalidCase{"foo:bar eq 1", "schema prefix that is not a URN"}));
 
 TEST(FilterLimitsTest, RejectsDeepNesting) {

@@ -680,23 +680,29 @@ std::string EntityTag(int64_t version) {
   return "W/\"" + std::to_string(version) + "\"";
 }
 
-Status CheckIfMatch(const std::optional<std::string>& if_match, int64_t version) {
-  if (!if_match.has_value()) {
-    return Status::Ok();
-  }
-  const std::string current = EntityTag(version);
-  const std::string strong = "\"" + std::to_string(version) + "\"";
-  std::string_view rest = *if_match;
+bool ListsEntityTag(std::string_view header_value, std::string_view etag) {
+  const std::string_view strong = etag.starts_with("W/") ? etag.substr(2) : etag;
+  std::string_view rest = header_value;
   while (!rest.empty()) {
     const size_t comma = rest.find(',');
-    const std::string tag = TrimSpaces(rest.substr(0, comma));
-    if (tag == "*" || tag == current || tag == strong) {
-      return Status::Ok();
+    std::string tag = TrimSpaces(rest.substr(0, comma));
+    if (std::string_view(tag).starts_with("W/")) {
+      tag = tag.substr(2);
+    }
+    if (tag == "*" || tag == strong) {
+      return true;
     }
     if (comma == std::string_view::npos) {
       break;
     }
     rest.remove_prefix(comma + 1);
+  }
+  return false;
+}
+
+Status CheckIfMatch(const std::optional<std::string>& if_match, int64_t version) {
+  if (!if_match.has_value() || ListsEntityTag(*if_match, EntityTag(version))) {
+    return Status::Ok();
   }
   return ScimVersionMismatch();
 }

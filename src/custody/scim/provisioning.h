@@ -74,6 +74,10 @@ struct ChangeContext {
 // The resource's ETag: W/"<version>".
 std::string EntityTag(int64_t version);
 
+// True when an If-Match or If-None-Match value ("*", or a comma-separated list of ETags) names
+// `etag`. A weak and a strong tag with the same value both match.
+bool ListsEntityTag(std::string_view header_value, std::string_view etag);
+
 // Checks an If-Match header value ("*", or a comma-separated list of ETags) against the
 // resource's version. Absent means no condition. Fails with ScimVersionMismatch().
 Status CheckIfMatch(const std::optional<std::string>& if_match, int64_t version);

@@ -427,4 +427,13 @@ json ServiceProviderConfigJson(std::string_view base_url, int max_results) {
   };
 }
 
+json ListResponseJson(int64_t total_results, int start_index, json resources) {
+  const size_t items = resources.size();
+  return {{"schemas", json::array({kListResponseSchema})},
+          {"totalResults", total_results},
+          {"startIndex", start_index},
+          {"itemsPerPage", items},
+          {"Resources", std::move(resources)}};
+}
+
 }  // namespace custody::scim

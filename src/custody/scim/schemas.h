@@ -3,6 +3,7 @@
 // endpoint and the attribute rules of PATCH.
 #pragma once
 
+#include <cstdint>
 #include <span>
 #include <string>
 #include <string_view>
@@ -98,5 +99,8 @@ Result<nlohmann::json> NormalizeResource(ResourceKind kind, const nlohmann::json
 nlohmann::json SchemasJson(std::string_view base_url);
 nlohmann::json ResourceTypesJson(std::string_view base_url);
 nlohmann::json ServiceProviderConfigJson(std::string_view base_url, int max_results);
+
+// A ListResponse message (RFC 7644 §3.4.2) of `resources`, a JSON array.
+nlohmann::json ListResponseJson(int64_t total_results, int start_index, nlohmann::json resources);
 
 }  // namespace custody::scim
