@@ -1,6 +1,7 @@
 // /api/v1/aws-connection: the organization's bucket, KMS key and the role Custody assumes.
 #include <nlohmann/json.hpp>
 
+#include "custody/api/auth.h"
 #include "custody/api/routes.h"
 #include "custody/api/shapes.h"
 #include "custody/evidence/aws_connections.h"
@@ -49,6 +50,7 @@ Result<http::Response> PutConnection(ApiContext& api, const RequestContext& cont
           [&](store::Transaction& tx) -> Result<evidence::StoredAwsConnection> {
             CUSTODY_RETURN_IF_ERROR(evidence::AuthorizeOrganizationAction(
                 tx, context, Action::kManageAwsConnection, entry));
+            CUSTODY_RETURN_IF_ERROR(RequireStepUp(api, tx, context));
             return evidence::PutAwsConnection(tx, api.clock, context.principal.organization_id,
                                               settings, api.allow_insecure_loopback);
           }));

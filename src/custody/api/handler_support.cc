@@ -4,7 +4,9 @@
 
 #include <nlohmann/json.hpp>
 
+#include "custody/api/auth.h"
 #include "custody/audit/record.h"
+#include "custody/common/error_catalog.h"
 #include "custody/common/log.h"
 #include "custody/crypto/encoding.h"
 #include "custody/http/json.h"
@@ -53,12 +55,24 @@ RequestContext AnonymousContext(const http::Request& request) {
   return context;
 }
 
-// Looks the bearer token up; `reason` receives the failure's reason code.
+// Looks the credential up: a bearer API token ("cst_..."), a bearer access token (a JWT), or
+// without an Authorization field the session cookie. `reason` receives the failure's reason
+// code.
 Result<authz::Principal> PrincipalOf(ApiContext& api, const http::Request& request,
                                      std::string* reason) {
+  if (api.auth != nullptr && request.headers.Count("Authorization") == 0) {
+    const std::optional<std::string> cookie =
+        CookieValue(request, SessionCookieName(api.auth->settings));
+    if (cookie.has_value()) {
+      return AuthenticateAccessToken(api, request, *cookie, /*from_cookie=*/true, reason);
+    }
+  }
   const std::optional<std::string_view> token = BearerToken(request, reason);
   if (!token.has_value()) {
     return Unauthenticated("the API token is missing, invalid or revoked");
+  }
+  if (api.auth != nullptr && !token->starts_with(identity::kTokenValuePrefix)) {
+    return AuthenticateAccessToken(api, request, *token, /*from_cookie=*/false, reason);
   }
   return store::ReadReturning<authz::Principal>(api.db, [&](store::Transaction& tx) {
     return identity::AuthenticateToken(tx, *token, reason);
@@ -89,7 +103,9 @@ Result<RequestContext> Authenticate(ApiContext& api, const http::Request& reques
     context.principal = std::move(principal).value();
     return context;
   }
-  if (principal.status().code() != ErrorCode::kUnauthenticated) {
+  // kPermissionDenied is a cookie request without its CSRF token.
+  if (principal.status().code() != ErrorCode::kUnauthenticated &&
+      principal.status().code() != ErrorCode::kPermissionDenied) {
     log::Error("authentication failed on the database",
                {{"request_id", request.request_id}, {"error", principal.status().ToString()}});
     return Unavailable("the service cannot check credentials now; try again later");
@@ -100,6 +116,13 @@ Result<RequestContext> Authenticate(ApiContext& api, const http::Request& reques
 }
 
 http::Response ErrorResponse(const Status& status) {
+  if (status.code() == ErrorCode::kPermissionDenied && status.field() == kStepUpField) {
+    const ErrorInfo& info = DescribeError(status.code());
+    return http::TextResponse(
+        info.http_status, http::kProblemContentType,
+        http::ProblemBody(info.http_status, kStepUpProblemType, "Step-up authentication required",
+                          status.message(), ""));
+  }
   http::Response response = http::ProblemResponse(status);
   if (status.code() == ErrorCode::kUnauthenticated) {
     response.headers.Set("WWW-Authenticate", kBearerScheme);

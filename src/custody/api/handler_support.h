@@ -35,6 +35,8 @@ namespace custody::api {
 
 using evidence::RequestContext;
 
+struct AuthServices;  // auth.h
+
 // The services the handlers use, built once by the server and alive while it runs.
 struct ApiContext {
   store::Database& db;
@@ -43,6 +45,9 @@ struct ApiContext {
   aws::CredentialCache& credentials;  // dropped for an organization when its connection changes
   std::string public_url;             // the origin that bucket CORS rules must allow
   bool allow_insecure_loopback = false;
+  // Sign-in, access tokens and sessions; null when the server runs without them (tests of
+  // other modules), and then only API tokens authenticate.
+  AuthServices* auth = nullptr;
 };
 
 // Authenticates the request's "Authorization: Bearer <token>". On failure, writes a deny record

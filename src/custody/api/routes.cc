@@ -1,5 +1,7 @@
 #include "custody/api/routes.h"
 
+#include "custody/api/auth.h"
+
 namespace custody::api {
 
 void RegisterApiRoutes(http::Router& router, ApiContext& api) {
@@ -12,6 +14,9 @@ void RegisterApiRoutes(http::Router& router, ApiContext& api) {
   RegisterEvidenceRoutes(router, api);
   RegisterVersionRoutes(router, api);
   RegisterAuditRecordRoutes(router, api);
+  RegisterSessionRoutes(router, api);
+  RegisterSsoRoutes(router, api);
+  RegisterAuthRoutes(router, api);
   RegisterSamlSettingsRoutes(router, api);
   RegisterSamlSignInRoutes(router, api);
 }

@@ -19,6 +19,8 @@ void RegisterAwsConnectionRoutes(http::Router& router, ApiContext& api);
 void RegisterEvidenceRoutes(http::Router& router, ApiContext& api);
 void RegisterVersionRoutes(http::Router& router, ApiContext& api);
 void RegisterAuditRecordRoutes(http::Router& router, ApiContext& api);
+void RegisterSessionRoutes(http::Router& router, ApiContext& api);
+void RegisterSsoRoutes(http::Router& router, ApiContext& api);
 // The /api/v1/audit routes: checkpoints, proofs, entries and verifier keys. `signer` must
 // outlive the router. The server registers these, since they need its signing keys.
 void RegisterAuditLogRoutes(http::Router& router, ApiContext& api,

@@ -3,6 +3,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "custody/api/auth.h"
 #include "custody/api/routes.h"
 #include "custody/api/shapes.h"
 #include "custody/http/json.h"
@@ -65,6 +66,9 @@ Result<http::Response> CreateToken(ApiContext& api, const RequestContext& contex
       evidence::AuditedWriteReturning<identity::CreatedToken>(
           api.db, api.clock, context, entry,
           [&](store::Transaction& tx) -> Result<identity::CreatedToken> {
+            // A token outlives its session and is exempt from step-up, so minting one from a
+            // session needs a recent MFA sign-in when step-up is on.
+            CUSTODY_RETURN_IF_ERROR(RequireStepUp(api, tx, context));
             if (user_id != context.principal.user_id) {
               CUSTODY_RETURN_IF_ERROR(evidence::AuthorizeOrganizationAction(
                   tx, context, Action::kManageTokensOfOthers, entry));

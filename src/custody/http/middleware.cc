@@ -1,5 +1,6 @@
 #include "custody/http/middleware.h"
 
+#include <algorithm>
 #include <exception>
 
 #include "custody/common/log.h"
@@ -99,6 +100,30 @@ bool HasBearerAuthorization(const Request& request) {
   }
   value.remove_prefix(kScheme.size());
   return value.find_first_not_of(' ') != std::string_view::npos;
+}
+
+bool HasCookie(const Request& request, std::string_view name) {
+  if (name.empty()) {
+    return false;
+  }
+  for (const auto& [field, value] : request.headers) {
+    if (!EqualsIgnoreCase(field, "Cookie")) {
+      continue;
+    }
+    std::string_view rest = value;
+    while (!rest.empty()) {
+      const size_t end = std::min(rest.find(';'), rest.size());
+      std::string_view pair = rest.substr(0, end);
+      rest.remove_prefix(std::min(end + 1, rest.size()));
+      while (!pair.empty() && pair.front() == ' ') {
+        pair.remove_prefix(1);
+      }
+      if (pair.size() > name.size() + 1 && pair.starts_with(name) && pair[name.size()] == '=') {
+        return true;
+      }
+    }
+  }
+  return false;
 }
 
 Response BearerTokenRequiredResponse() {

@@ -36,6 +36,10 @@ bool IsPathUnderPrefix(std::string_view path, std::string_view prefix);
 // (compared without regard to case) followed by a token. The token itself is not checked.
 bool HasBearerAuthorization(const Request& request);
 
+// Returns true when a Cookie field of the request has a cookie called `name` with a non-empty
+// value. An empty `name` matches nothing. The value itself is not checked.
+bool HasCookie(const Request& request, std::string_view name);
+
 // The 401 problem, with "WWW-Authenticate: Bearer", for a request that needs a bearer token.
 Response BearerTokenRequiredResponse();
 

@@ -107,6 +107,32 @@ TEST(HasBearerAuthorization, RequiresOneBearerField) {
   }
 }
 
+TEST(HasCookie, FindsNamedCookieOnly) {
+  struct Case {
+    std::vector<std::string> values;
+    bool expected;
+  };
+
+  const std::vector<Case> cases = {
+      {{"s=abc"}, true},        {{"a=1; s=abc"}, true}, {{"a=1;s=abc;b=2"}, true},
+      {{"a=1", "s=abc"}, true}, {{"s="}, false},        {{"ss=abc"}, false},
+      {{"a=s=abc"}, false},     {{"S=abc"}, false},     {{}, false},
+  };
+  for (const Case& test_case : cases) {
+    Request request;
+    std::string trace;
+    for (const std::string& value : test_case.values) {
+      request.headers.Add("Cookie", value);
+      trace += "[" + value + "]";
+    }
+    SCOPED_TRACE(trace);
+    EXPECT_EQ(HasCookie(request, "s"), test_case.expected);
+  }
+  Request request;
+  request.headers.Add("Cookie", "=abc");
+  EXPECT_FALSE(HasCookie(request, ""));
+}
+
 TEST(BearerTokenRequiredResponse, ChallengesWithBearer) {
   const Response response = BearerTokenRequiredResponse();
   EXPECT_EQ(response.status, 401);

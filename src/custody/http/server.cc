@@ -473,7 +473,8 @@ asio::awaitable<bool> Server::Impl::ServeRequest(Connection& connection, beast::
 
   const bool rejected = exchange.close_after;
   if (!rejected && RequiresBearerToken(parser.get().target(), target) &&
-      !HasBearerAuthorization(exchange.request)) {
+      !HasBearerAuthorization(exchange.request) &&
+      !HasCookie(exchange.request, options_.session_cookie_name)) {
     rejection = Unauthenticated("request has no bearer token");
     exchange.response = BearerTokenRequiredResponse();
   } else if (!rejected && !target.ok()) {

@@ -57,6 +57,9 @@ struct ServerOptions {
   // its request target (query parameters included) and method. The handler still checks the
   // token itself. An empty prefix turns the check off.
   std::string bearer_token_path_prefix = "/api/v1";
+  // A request with this cookie passes that check too, because browsers authenticate with a
+  // session cookie instead of a bearer token. Empty: no cookie passes.
+  std::string session_cookie_name;
 
   // Called on a worker thread for each request that the server rejects itself before any route
   // handler runs (a body over the limit, a malformed body or request target, a missing bearer

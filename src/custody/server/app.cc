@@ -12,6 +12,7 @@
 #include "custody/audit/retention.h"
 #include "custody/audit/signing_key.h"
 #include "custody/common/log.h"
+#include "custody/server/auth_services.h"
 #include "custody/server/audit_commands.h"
 #include "custody/server/operations.h"
 
@@ -150,9 +151,11 @@ Status App::BuildServices() {
   evidence_ = std::make_unique<evidence::EvidenceService>(*database_, clock_, *credentials_, *s3_,
                                                           evidence_options);
 
-  api_ = std::make_unique<api::ApiContext>(api::ApiContext{*database_, clock_, *evidence_,
-                                                           *credentials_, config_.server.public_url,
-                                                           aws_config.allow_insecure_loopback});
+  api_ = std::make_unique<api::ApiContext>(
+      api::ApiContext{*database_, clock_, *evidence_, *credentials_, config_.server.public_url,
+                      aws_config.allow_insecure_loopback, nullptr});
+  CUSTODY_ASSIGN_OR_RETURN(auth_, BuildAuthServices(config_, *transport_, clock_));
+  api_->auth = auth_.get();
   services_ = std::make_unique<Services>(Services{config_, clock_, metrics_, readiness_, *database_,
                                                   *transport_, *sts_, *credentials_, *s3_,
                                                   *evidence_, *api_, *checkpoint_signer_});
@@ -173,6 +176,7 @@ Status App::Start() {
   options.on_rejected = [api = api_.get()](const http::Request& request, const Status& rejection) {
     return api::RecordRejectedRequest(*api, request, rejection);
   };
+  options.session_cookie_name = api::SessionCookieName(auth_->settings);
   server_ = std::make_unique<http::Server>(std::move(options), router_, metrics_);
   CUSTODY_RETURN_IF_ERROR(server_->Start());
   audit_maintenance_->Start();

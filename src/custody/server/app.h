@@ -10,6 +10,7 @@
 #include <memory>
 #include <string>
 
+#include "custody/api/auth.h"
 #include "custody/api/handler_support.h"
 #include "custody/audit/checkpoint_signer.h"
 #include "custody/audit/maintenance.h"
@@ -86,6 +87,7 @@ class App {
   std::unique_ptr<aws::S3Client> s3_;
   std::unique_ptr<evidence::EvidenceService> evidence_;
   std::unique_ptr<api::ApiContext> api_;
+  std::unique_ptr<api::AuthServices> auth_;  // sign-in, sessions and access tokens
   std::unique_ptr<audit::CheckpointSigner> checkpoint_signer_;
   std::unique_ptr<audit::AuditMaintenance> audit_maintenance_;
   std::unique_ptr<Services> services_;

@@ -24,6 +24,10 @@ const std::map<std::string, std::set<std::string>, std::less<>>& KnownKeys() {
       {"audit",
        {"origin_host", "signing_key_file", "previous_signing_key_files", "checkpoint_every_records",
         "checkpoint_interval_seconds", "purge_interval_seconds", "retention"}},
+      {"auth",
+       {"signing_key_file", "previous_signing_key_files", "secret_key_file",
+        "access_token_minutes", "session_lifetime_minutes", "step_up_minutes", "cookie_secure",
+        "allow_insecure_loopback", "clock_skew_seconds", "jwks_refetch_seconds"}},
       {"log", {"level"}},
   };
   return *kKeys;
@@ -329,6 +333,48 @@ Status ReadAudit(const toml::table& root, const ServerSection& server, AuditSect
   return ReadAuditRetention(table, &audit->retention);
 }
 
+Status ReadAuth(const toml::table& root, const ServerSection& server, AuthSection* auth) {
+  const toml::table* table = Section(root, "auth");
+  const TableReader reader(table, "auth");
+  CUSTODY_RETURN_IF_ERROR(reader.String("signing_key_file", &auth->signing_key_file));
+  CUSTODY_RETURN_IF_ERROR(reader.String("secret_key_file", &auth->secret_key_file));
+  if (const toml::node* node =
+          table == nullptr ? nullptr : table->get("previous_signing_key_files");
+      node != nullptr) {
+    const toml::array* files = node->as_array();
+    if (files == nullptr) {
+      return KeyError("auth.previous_signing_key_files", "must be an array of paths");
+    }
+    for (const toml::node& file : *files) {
+      if (!file.is_string() || file.as_string()->get().empty()) {
+        return KeyError("auth.previous_signing_key_files", "must contain only non-empty paths");
+      }
+      auth->previous_signing_key_files.push_back(file.as_string()->get());
+    }
+  }
+  CUSTODY_RETURN_IF_ERROR(
+      reader.Integer("access_token_minutes", 1, 60, &auth->access_token_minutes));
+  CUSTODY_RETURN_IF_ERROR(
+      reader.Integer("session_lifetime_minutes", 5, 43'200, &auth->session_lifetime_minutes));
+  CUSTODY_RETURN_IF_ERROR(reader.Integer("step_up_minutes", 0, 1'440, &auth->step_up_minutes));
+  CUSTODY_RETURN_IF_ERROR(reader.Bool("cookie_secure", &auth->cookie_secure));
+  CUSTODY_RETURN_IF_ERROR(reader.Bool("allow_insecure_loopback", &auth->allow_insecure_loopback));
+  CUSTODY_RETURN_IF_ERROR(reader.Integer("clock_skew_seconds", 0, 300, &auth->clock_skew_seconds));
+  CUSTODY_RETURN_IF_ERROR(
+      reader.Integer("jwks_refetch_seconds", 0, 3600, &auth->jwks_refetch_seconds));
+  std::string scheme;
+  std::string host;
+  const bool loopback_http = SplitHttpUrl(server.public_url, &scheme, &host) &&
+                             scheme == "http" &&
+                             (host == "127.0.0.1" || host == "[::1]" || host == "localhost");
+  if (!auth->cookie_secure && !loopback_http) {
+    return KeyError("auth.cookie_secure",
+                    "may be false only when server.public_url is http:// on a loopback address, "
+                    "got " + Quote(server.public_url));
+  }
+  return Status::Ok();
+}
+
 Status ReadLog(const toml::table& root, LogSection* log_section) {
   const TableReader reader(Section(root, "log"), "log");
   std::string level = "info";
@@ -399,6 +445,7 @@ Result<Config> ParseConfig(std::string_view toml_text, const EnvironmentLookup& 
   CUSTODY_RETURN_IF_ERROR(ReadDatabase(root, &config.database));
   CUSTODY_RETURN_IF_ERROR(ReadAws(root, environment, &config.aws));
   CUSTODY_RETURN_IF_ERROR(ReadAudit(root, config.server, &config.audit));
+  CUSTODY_RETURN_IF_ERROR(ReadAuth(root, config.server, &config.auth));
   CUSTODY_RETURN_IF_ERROR(ReadLog(root, &config.log));
   return config;
 }

@@ -59,6 +59,29 @@ struct AuditSection {
   AuditRetentionSection retention;
 };
 
+// Sign-in, sessions and access tokens (docs/sso.md).
+struct AuthSection {
+  // The Ed25519 PKCS#8 PEM key that signs access tokens and private_key_jwt assertions. Empty
+  // means "auth-signing.pem" beside the database file. A missing file is created (mode 0600).
+  std::string signing_key_file;
+  // Earlier signing keys, still accepted for tokens they signed and still published in JWKS.
+  std::vector<std::string> previous_signing_key_files;
+  // 32 random bytes (64 hex digits) that seal OIDC client secrets in the database. Empty means
+  // "auth-secret.key" beside the database file. A missing file is created (mode 0600).
+  std::string secret_key_file;
+  int access_token_minutes = 10;
+  int session_lifetime_minutes = 480;
+  // Sensitive admin actions need an MFA sign-in within this many minutes; 0 turns it off.
+  int step_up_minutes = 0;
+  // False lets session cookies travel over http://, for a loopback public_url only.
+  bool cookie_secure = true;
+  // Allows http:// OIDC issuers on loopback addresses (tests only).
+  bool allow_insecure_loopback = false;
+  int clock_skew_seconds = 60;
+  // Least time between two JWKS fetches that an unknown id_token "kid" may trigger.
+  int jwks_refetch_seconds = 30;
+};
+
 struct LogSection {
   log::Level level = log::Level::kInfo;
 };
@@ -68,6 +91,7 @@ struct Config {
   DatabaseSection database;
   AwsSection aws;
   AuditSection audit;
+  AuthSection auth;
   LogSection log;
 };
 

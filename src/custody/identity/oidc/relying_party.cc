@@ -206,11 +206,11 @@ Result<std::string> RelyingParty::Begin(store::Database& db, const BeginRequest&
     return tx
         .Execute(
             "INSERT INTO oidc_pending (state_hash, organization_id, binding_hash, nonce, "
-            "code_verifier, return_to, cli_redirect, expires_at) "
-            "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            "code_verifier, return_to, cli_redirect, cli_challenge, expires_at) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
             {store::Blob{HashBytes(state)}, request.organization_id,
              store::Blob{HashBytes(request.binding)}, nonce, verifier, request.return_to,
-             request.cli_redirect, expires})
+             request.cli_redirect, request.cli_challenge, expires})
         .status();
   });
   CUSTODY_RETURN_IF_ERROR(stored);
@@ -415,6 +415,52 @@ Result<CompletedFlow> RelyingParty::Complete(store::Database& db, std::string_vi
     failure_reason->clear();
   }
   return completed;
+}
+
+Status RelyingParty::AttachCliCode(store::Database& db, std::string_view state,
+                                   std::string_view session_id, const Secret& code) {
+  return db.Write([&](store::Transaction& tx) {
+    return tx
+        .Execute("UPDATE oidc_pending SET cli_code_hash = ?, session_id = ? WHERE state_hash = ?",
+                 {store::Blob{HashBytes(code.Reveal())}, session_id, store::Blob{HashBytes(state)}})
+        .status();
+  });
+}
+
+Result<std::string> RelyingParty::RedeemCliCode(store::Database& db, std::string_view code,
+                                                std::string_view verifier) {
+  const Status invalid = Unauthenticated("the CLI sign-in code is invalid, used or expired");
+  if (code.empty() || code.size() > kMaxCallbackValueLength || verifier.empty() ||
+      verifier.size() > kMaxCallbackValueLength) {
+    return invalid;
+  }
+  std::optional<std::string> session_id;
+  const Status redeemed = db.Write([&](store::Transaction& tx) -> Status {
+    CUSTODY_ASSIGN_OR_RETURN(
+        std::optional<store::Row> row,
+        tx.QueryOne("SELECT cli_challenge, session_id, expires_at FROM oidc_pending "
+                    "WHERE cli_code_hash = ?",
+                    {store::Blob{HashBytes(code)}}));
+    if (!row.has_value() || row->IsNull(0) || row->IsNull(1)) {
+      return Status::Ok();
+    }
+    // Spent before the checks, so a wrong verifier cannot be retried.
+    CUSTODY_RETURN_IF_ERROR(
+        tx.Execute("UPDATE oidc_pending SET cli_code_hash = NULL WHERE cli_code_hash = ?",
+                   {store::Blob{HashBytes(code)}})
+            .status());
+    const bool verifier_matches =
+        crypto::ConstantTimeEquals(CodeChallengeS256(verifier), row->Text(0));
+    if (verifier_matches && clock_.Now() < row->Time(2)) {
+      session_id = row->Text(1);
+    }
+    return Status::Ok();
+  });
+  CUSTODY_RETURN_IF_ERROR(redeemed);
+  if (!session_id.has_value()) {
+    return invalid;
+  }
+  return std::move(*session_id);
 }
 
 std::optional<std::string> RelyingParty::EndSessionUrl(const Provider& provider,

@@ -69,8 +69,10 @@ struct BeginRequest {
   std::string organization_id;
   std::string binding;    // the pre-authentication cookie value
   std::string return_to;  // a path on Custody to go to after sign-in
-  // Set for a CLI sign-in: the loopback URL to send the CLI its credential to.
+  // Set for a CLI sign-in: the loopback URL that receives the one-time CLI code, and the
+  // PKCE S256 challenge of the verifier that the CLI keeps to redeem it.
   std::optional<std::string> cli_redirect;
+  std::optional<std::string> cli_challenge;
   bool request_mfa = false;  // adds the provider's mfa_acr_values
 };
 
@@ -96,6 +98,16 @@ class RelyingParty {
   Result<CompletedFlow> Complete(store::Database& db, std::string_view state, std::string_view code,
                                  std::string_view binding, std::string* failure_reason,
                                  std::string* organization_id);
+
+  // Attaches a one-time CLI code (stored as its SHA-256) and the new session to the completed
+  // request of `state`, for RedeemCliCode.
+  Status AttachCliCode(store::Database& db, std::string_view state, std::string_view session_id,
+                       const Secret& code);
+
+  // Redeems a CLI code once: checks that `verifier` matches the request's cli_challenge and that
+  // the request has not expired, and returns the session id. kUnauthenticated otherwise.
+  Result<std::string> RedeemCliCode(store::Database& db, std::string_view code,
+                                    std::string_view verifier);
 
   // Returns the IdP's end_session_endpoint URL for RP-initiated logout with client_id and
   // post_logout_redirect_uri, or nullopt when the IdP has none or discovery fails.
