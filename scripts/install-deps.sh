@@ -22,6 +22,11 @@ packages=(
   # sqlite3 opens the database file, /usr/bin/aws (v2) creates the demo bucket, and unshare and
   # mount make a read-only database folder
   python3 python3-botocore sqlite3 curl awscli procps util-linux mount
+  # audit integration tests: verifies the Ed25519 signatures of checkpoints with code other
+  # than custodyd's
+  python3-cryptography
+  # OIDC integration tests: the npm package oidc-provider is the identity provider
+  nodejs
   # SAML integration tests: SimpleSAMLphp as the identity provider under `php -S`
   # (php8.2-xml provides the DOM extension it needs but does not declare)
   simplesamlphp php8.2-cli php8.2-cgi php8.2-xml php8.2-mbstring
@@ -38,15 +43,32 @@ done
 
 if [ "${#missing[@]}" -eq 0 ]; then
   echo "install-deps: all ${#packages[@]} packages are installed"
-  exit 0
+else
+  echo "install-deps: installing ${missing[*]}"
+  if [ "$(id -u)" -ne 0 ]; then
+    echo "install-deps: root is required; run: sudo apt-get install ${missing[*]}" >&2
+    exit 1
+  fi
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq
+  apt-get install -y -qq --no-install-recommends "${missing[@]}" </dev/null
 fi
 
-echo "install-deps: installing ${missing[*]}"
-if [ "$(id -u)" -ne 0 ]; then
-  echo "install-deps: root is required; run: sudo apt-get install ${missing[*]}" >&2
-  exit 1
+# npm packages of the test identity providers. Each folder has a committed package-lock.json
+# and gets `npm ci` when its node_modules is missing or older than the lock. Debian's nodejs
+# comes without npm (the NodeSource build includes it), so npm is installed when absent.
+repo_root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+if ! command -v npm >/dev/null; then
+  if [ "$(id -u)" -ne 0 ]; then
+    echo "install-deps: npm is missing; run: sudo apt-get install npm" >&2
+    exit 1
+  fi
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends npm </dev/null
 fi
-
-export DEBIAN_FRONTEND=noninteractive
-apt-get update -qq
-apt-get install -y -qq --no-install-recommends "${missing[@]}" </dev/null
+for folder in "$repo_root/tests/support/oidc-idp"; do
+  if [ ! -d "$folder/node_modules" ] || [ "$folder/package-lock.json" -nt "$folder/node_modules" ]; then
+    echo "install-deps: npm ci in ${folder#"$repo_root"/}"
+    npm ci --prefix "$folder" --no-audit --no-fund
+    touch "$folder/node_modules"
+  fi
+done
