@@ -13,9 +13,10 @@ Status InitializeSamlLibrary() {
   static Status outcome;
   std::call_once(once, [] {
     try {
-      // xmltooling logs through log4shib to stderr; only errors are worth an operator's time,
-      // and the validator returns its own reason codes for every rejection.
-      xmltooling::XMLToolingConfig::getConfig().log_config("ERROR");
+      // xmltooling logs through log4shib to stderr, one line for every malformed document a
+      // client sends. Custody logs and audits each rejection itself, so only critical library
+      // failures are let through.
+      xmltooling::XMLToolingConfig::getConfig().log_config("CRIT");
       if (!opensaml::SAMLConfig::getConfig().init()) {
         outcome = Internal("OpenSAML failed to initialize");
       }

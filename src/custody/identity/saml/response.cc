@@ -84,11 +84,23 @@ struct DocumentDeleter {
 
 using DocumentPtr = std::unique_ptr<xercesc::DOMDocument, DocumentDeleter>;
 
-// Rejects any two elements that carry the same value in an ID-typed SAML or XML-DSig
-// attribute. A signature reference "#x" resolves through the document's ID map, so with two
-// elements of ID "x" the signature could cover one while the code reads the other.
-Check CheckUniqueIds(const xercesc::DOMDocument& document) {
+bool AttributeIsUtcTime(const xercesc::DOMAttr& attribute) {
+  SystemTime ignored;
+  const std::string value = ToUtf8(attribute.getValue());
+  return value.ends_with('Z') && ParseRfc3339(value, &ignored);
+}
+
+// Walks every element once, before OpenSAML unmarshals anything, and rejects:
+// * two elements that carry the same value in an ID-typed SAML or XML-DSig attribute. A
+//   signature reference "#x" resolves through the document's ID map, so with two elements of
+//   ID "x" the signature could cover one while the code reads the other;
+// * a SAML time attribute that is not an xs:dateTime in UTC, which SAML 2.0 core section 1.3.3
+//   requires. OpenSAML 3.2 leaks the parsed value when it rejects such an attribute, so it must
+//   never see one.
+Check CheckIdsAndTimes(const xercesc::DOMDocument& document) {
   static const std::array<std::u16string_view, 3> kIdNames = {u"ID", u"Id", u"AssertionID"};
+  static const std::array<std::u16string_view, 5> kTimeNames = {
+      u"IssueInstant", u"NotBefore", u"NotOnOrAfter", u"AuthnInstant", u"SessionNotOnOrAfter"};
   std::set<std::string> seen;
   std::vector<const xercesc::DOMElement*> pending = {document.getDocumentElement()};
   while (!pending.empty()) {
@@ -102,6 +114,13 @@ Check CheckUniqueIds(const xercesc::DOMDocument& document) {
       }
       if (!seen.insert(ToUtf8(id->getValue())).second) {
         return Rejection(kReasonDuplicateId, "two elements share one ID attribute value");
+      }
+    }
+    for (std::u16string_view name : kTimeNames) {
+      const xercesc::DOMAttr* time =
+          element->getAttributeNode(reinterpret_cast<const XMLCh*>(name.data()));
+      if (time != nullptr && !AttributeIsUtcTime(*time)) {
+        return Rejection(kReasonMalformed, "a time attribute is not an xs:dateTime in UTC");
       }
     }
     for (const xercesc::DOMElement* child = element->getFirstElementChild(); child != nullptr;
@@ -137,8 +156,8 @@ Result<DocumentPtr> ParseDocument(std::string_view xml, std::optional<Rejection>
     *rejection = Rejection(kReasonDoctype, "the XML contains a document type declaration");
     return Unauthenticated("rejected");
   }
-  if (Check unique = CheckUniqueIds(*document)) {
-    *rejection = std::move(unique);
+  if (Check invalid = CheckIdsAndTimes(*document)) {
+    *rejection = std::move(invalid);
     return Unauthenticated("rejected");
   }
   return document;
@@ -223,8 +242,8 @@ Check CheckSignature(const xmlsignature::Signature& signature,
   }
 
   // The reference must name the consumed element by its ID, and that ID must resolve to this
-  // very node: CheckUniqueIds already made IDs unique, this states the invariant where it is
-  // relied on.
+  // very node. CheckIdsAndTimes already made IDs unique, so this states the invariant where
+  // it is relied on.
   const std::string uri = ToUtf8(reference->getURI());
   if (signed_id == nullptr || uri != "#" + ToUtf8(signed_id) ||
       signed_element.getOwnerDocument()->getElementById(signed_id) != &signed_element) {

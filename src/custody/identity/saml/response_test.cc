@@ -273,6 +273,15 @@ TEST_F(ResponseTest, AssertionRootRejected) {
   EXPECT_EQ(RejectionOf(Slice(xml_, "<saml:Assertion", "</saml:Assertion>")), kReasonMalformed);
 }
 
+TEST_F(ResponseTest, NonUtcTimeRejected) {
+  const std::string offset = ReplaceOnce(xml_, "NotOnOrAfter=\"2026-12-04T19:28:28Z\"",
+                                         "NotOnOrAfter=\"2026-12-04T20:28:28+01:00\"");
+  EXPECT_EQ(RejectionOf(offset), kReasonMalformed);
+  const std::string garbage =
+      ReplaceOnce(xml_, "NotOnOrAfter=\"2026-12-04T19:28:28Z\"", "NotOnOrAfter=\"tomorrow\"");
+  EXPECT_EQ(RejectionOf(garbage), kReasonMalformed);
+}
+
 TEST_F(ResponseTest, FailureStatusRejected) {
   const std::string failed = ReplaceOnce(xml_, "urn:oasis:names:tc:SAML:2.0:status:Success",
                                          "urn:oasis:names:tc:SAML:2.0:status:Responder");
@@ -284,6 +293,38 @@ TEST_F(ResponseTest, UnloadableCertificateIsInternal) {
   const Result<ValidatedAssertion> result = ValidateResponse(xml_, policy_, clock_);
   ASSERT_FALSE(result.ok());
   EXPECT_EQ(result.status().code(), ErrorCode::kInternal);
+}
+
+// Changes one byte at a time across the whole response. A changed response may still be
+// accepted when the change is outside what the signatures cover or is invisible after
+// canonicalization (white space inside a tag), but then every value read from it must equal
+// the original's.
+TEST_F(ResponseTest, SingleByteChangesNeverAlterAcceptedValues) {
+  const Result<ValidatedAssertion> original = ValidateResponse(xml_, policy_, clock_);
+  ASSERT_TRUE(original.ok()) << original.status().ToString();
+  int accepted = 0;
+  int rejected = 0;
+  // Every 11th byte keeps the run to a few seconds under the sanitizers.
+  for (size_t at = 0; at < xml_.size(); at += 11) {
+    std::string changed = xml_;
+    changed[at] = changed[at] == 'A' ? 'B' : 'A';
+    const Result<ValidatedAssertion> result = ValidateResponse(changed, policy_, clock_);
+    if (!result.ok()) {
+      ++rejected;
+      continue;
+    }
+    ++accepted;
+    EXPECT_EQ(result->name_id, original->name_id) << "byte " << at;
+    EXPECT_EQ(result->issuer, original->issuer) << "byte " << at;
+    EXPECT_EQ(result->assertion_id, original->assertion_id) << "byte " << at;
+    EXPECT_EQ(result->in_response_to, original->in_response_to) << "byte " << at;
+    EXPECT_EQ(result->session_index, original->session_index) << "byte " << at;
+    EXPECT_EQ(result->authn_context_class_refs, original->authn_context_class_refs)
+        << "byte " << at;
+    EXPECT_EQ(result->attributes, original->attributes) << "byte " << at;
+    EXPECT_EQ(result->replay_expires_at, original->replay_expires_at) << "byte " << at;
+  }
+  EXPECT_GT(rejected, accepted);
 }
 
 }  // namespace
