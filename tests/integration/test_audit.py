@@ -116,8 +116,7 @@ class AuditLogTest(support.ServerTestCase):
                             "read outside scope")
 
     def test_seq_contiguous_from_zero(self):
-        # seq numbers the whole log. This server has a single organization, so its list
-        # contains every record.
+        # Each organization's log numbers its records from 0 without gaps.
         self.admin.create_entity("Another audited unit", "business_unit", self.unit)
         records = self.admin.audit_records()
         sequence = [record["seq"] for record in records]
@@ -155,6 +154,10 @@ class AuditLogTest(support.ServerTestCase):
                 "UPDATE": f'UPDATE "{table}" SET "{column}" = "{column}"',
                 "DELETE": f'DELETE FROM "{table}"',
             }
+            if table == "audit_retention":
+                # The retention policy is configuration: custodyd updates it at start, and only
+                # deleting its rows is refused.
+                del statements["UPDATE"]
             for kind, statement in statements.items():
                 with self.subTest(table=table, statement=kind, client="python sqlite3"):
                     with self.assertRaises(sqlite3.DatabaseError, msg=statement):

@@ -109,6 +109,20 @@ TEST_F(RetentionTest, ApplyPolicyRejectsShortSecurityRetention) {
   EXPECT_FALSE(direct.ok());
 }
 
+TEST_F(RetentionTest, RetentionRowsCannotBeDeleted) {
+  const Status status = db().Write(
+      [](store::Transaction& tx) { return tx.Execute("DELETE FROM audit_retention").status(); });
+  EXPECT_FALSE(status.ok());
+
+  // Without the authorizer, the trigger refuses it, because Append needs both rows.
+  sqlite3* raw = nullptr;
+  ASSERT_EQ(sqlite3_open(temp_.path().c_str(), &raw), SQLITE_OK);
+  EXPECT_NE(sqlite3_exec(raw, "DELETE FROM audit_retention", nullptr, nullptr, nullptr), SQLITE_OK);
+  EXPECT_NE(std::string(sqlite3_errmsg(raw)).find("cannot be deleted"), std::string::npos);
+  sqlite3_close(raw);
+  EXPECT_EQ(Query("SELECT event_class FROM audit_retention").size(), 2u);
+}
+
 TEST_F(RetentionTest, PurgeKeepsLeavesAndProofs) {
   for (int i = 0; i < 6; ++i) {
     AppendRecord(MakeRecord("org_a", "user.create", clock_.Now()));

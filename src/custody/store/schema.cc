@@ -231,6 +231,11 @@ CREATE TABLE audit_retention (
 INSERT INTO audit_retention (event_class, retain_days, updated_at)
   VALUES ('security', 2557, 0), ('operational', 365, 0);
 
+CREATE TRIGGER audit_retention_no_delete BEFORE DELETE ON audit_retention
+BEGIN
+  SELECT RAISE(ABORT, 'audit retention rows cannot be deleted');
+END;
+
 -- The leaves of every log. The payload columns (actor ... encoded) are NULL exactly when the
 -- record has been purged; the key, leaf_hash, event_class, time and retain_until never change.
 CREATE TABLE audit_records (
