@@ -153,7 +153,8 @@ class Checkpoint:
 
 def open_checkpoint(note: str, verifier_key: str, origin: str) -> Checkpoint:
     """Verify a C2SP signed checkpoint with one Ed25519 verifier key and return its fields."""
-    name, key_id_hex, key_b64 = verifier_key.split("+")
+    # The key name contains no "+", but the base64 key may.
+    name, key_id_hex, key_b64 = verifier_key.split("+", 2)
     typed_key = b64(key_b64)
     if typed_key[0] != 1 or len(typed_key) != 33:
         raise AssertionError(f"not an Ed25519 verifier key: {verifier_key}")
