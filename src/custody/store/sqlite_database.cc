@@ -526,8 +526,8 @@ class SqliteDatabase final : public Database {
     }
 
     ActiveDatabaseMark mark(this);
-    // Counted before locking, so that the call holding the writer counts every call that will
-    // join its batch.
+    // Counted before locking, so that waiting_calls_ includes every call that will join the
+    // open batch.
     waiting_calls_.fetch_add(1);
     std::unique_lock<std::mutex> writer_lock(writer_mutex_);
     waiting_calls_.fetch_sub(1);
