@@ -1,5 +1,5 @@
 """Failing closed when the audit log cannot be written: a database locked by the sqlite3 shell
-and a full file system. A request that acts answers 503, changes nothing and leaves no record,
+and a full file system. A request that acts returns 503, changes nothing and leaves no record,
 and the log still verifies afterwards. (test_lifecycle covers a read-only database folder.)"""
 
 import errno

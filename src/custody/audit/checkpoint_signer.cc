@@ -207,12 +207,12 @@ Result<SignOutcome> CheckpointSigner::SignLatest(store::Transaction& tx,
   const StoredNodeReader reader(tx, std::string(organization_id));
   Result<Hash> root_from_nodes = RootFromNodes(reader, size);
   if (!root_from_nodes.ok()) {
-    return Internal("refusing to sign " + log_name + " at size " + std::to_string(size) +
+    return Internal("not signing " + log_name + " at size " + std::to_string(size) +
                     ": its tree cannot be read: " + root_from_nodes.status().message());
   }
   const Hash root = head.Root();
   if (*root_from_nodes != root) {
-    return Internal("refusing to sign " + log_name + " at size " + std::to_string(size) +
+    return Internal("not signing " + log_name + " at size " + std::to_string(size) +
                     ": the root from audit_nodes differs from the head's compact range");
   }
 
@@ -221,14 +221,14 @@ Result<SignOutcome> CheckpointSigner::SignLatest(store::Transaction& tx,
   const uint64_t first_unchecked = previous.has_value() ? previous->tree_size : 0;
   const Status leaves = CheckLeaves(tx, organization_id, first_unchecked, size);
   if (!leaves.ok()) {
-    return Internal("refusing to sign " + log_name + " at size " + std::to_string(size) + ": " +
+    return Internal("not signing " + log_name + " at size " + std::to_string(size) + ": " +
                     leaves.message());
   }
   if (previous.has_value()) {
     // LatestCheckpoint returned the largest size, and size was not signed, so previous < size
     // unless the head shrank, which the triggers forbid.
     if (previous->tree_size > size) {
-      return Internal("refusing to sign " + log_name + ": the log has " + std::to_string(size) +
+      return Internal("not signing " + log_name + ": the log has " + std::to_string(size) +
                       " records but was checkpointed at " + std::to_string(previous->tree_size));
     }
     Result<std::vector<Hash>> proof = ConsistencyProof(reader, previous->tree_size, size);
@@ -236,7 +236,7 @@ Result<SignOutcome> CheckpointSigner::SignLatest(store::Transaction& tx,
         proof.ok() ? VerifyConsistency(previous->tree_size, size, previous->root, root, *proof)
                    : proof.status();
     if (!consistent.ok()) {
-      return Internal("refusing to sign " + log_name + " at size " + std::to_string(size) +
+      return Internal("not signing " + log_name + " at size " + std::to_string(size) +
                       ": it is not consistent with the checkpoint of size " +
                       std::to_string(previous->tree_size) + ": " + consistent.message());
     }
