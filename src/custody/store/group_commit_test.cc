@@ -71,7 +71,8 @@ bool HasItem(Database& db, const std::string& name) {
   return found;
 }
 
-// Sleeps until `condition` holds, for at most 30 s. Returns whether it held.
+// Polls `condition` every millisecond until it is true, for at most 30 s. Returns whether it
+// became true.
 bool WaitFor(const std::function<bool()>& condition) {
   const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
   while (!condition()) {
@@ -83,9 +84,10 @@ bool WaitFor(const std::function<bool()>& condition) {
   return true;
 }
 
-// Calls Write with each function on its own thread so that all of them meet in one batch: the
-// call of functions[0] keeps the writer connection until every other call waits for it.
-// Returns the Status of each call, in the order of `functions`.
+// Calls Write with each function on its own thread so that all of them meet in one batch, or
+// in consecutive full batches when Options::group_commit_max_functions is smaller. The call of
+// functions[0] keeps the writer connection until every other call waits for it. Returns the
+// Status of each call, in the order of `functions`.
 std::vector<Status> WriteConcurrently(Database& db, const std::vector<Function>& functions) {
   const auto others = static_cast<int64_t>(functions.size()) - 1;
   std::atomic<bool> holding{false};
