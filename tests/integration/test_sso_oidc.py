@@ -1,8 +1,8 @@
 """OIDC sign-in against a real OpenID Provider (npm oidc-provider) on 127.0.0.1.
 
 tests/support/oidc-idp/idp.mjs is the provider. It signs id_tokens with RS256 or ES256 per
-client, lets the login form choose the "amr" of a sign-in, rotates its keys on request, and can
-change the claims or the key of its next id_token, so the refusal cases use real responses.
+client, and its login form chooses the "amr" of a sign-in. It rotates its keys on request and
+can change the claims or the key of its next id_token, so the refusal cases use real responses.
 
 The test is the browser: it follows redirects itself with one cookie jar per "browser", posts
 the provider's login form, and reads custodyd's cookies.
@@ -10,12 +10,9 @@ the provider's login form, and reads custodyd's cookies.
 
 from __future__ import annotations
 
-import base64
-import hashlib
 import http.cookiejar
 import json
 import os
-import secrets
 import shutil
 import socket
 import subprocess
@@ -223,9 +220,15 @@ class OidcSignInTest(unittest.TestCase):
         return headers["Location"]
 
     def sign_in(self, browser: Browser, user: str = "bob", amr: str = "pwd",
-                acr: str = "urn:custody-test:password", extra: str = "") -> tuple[int, dict, bytes, str]:
+                acr: str = "urn:custody-test:password", extra: str = "",
+                start_url: str | None = None) -> tuple[int, dict, bytes, str]:
         """Runs the whole flow; returns custodyd's callback response and the callback URL."""
-        location = self.start_sign_in(browser, extra)
+        if start_url is None:
+            location = self.start_sign_in(browser, extra)
+        else:
+            status, headers, body = browser.request(start_url)
+            self.assertEqual(status, 302, body)
+            location = headers["Location"]
         for _ in range(10):
             status, headers, body = browser.request(location)
             if location.startswith(f"{self.server.public_url}/auth/oidc/callback"):
@@ -393,11 +396,8 @@ class OidcSignInTest(unittest.TestCase):
         self.callback_denied(status, body, "oidc_state_replayed")
 
     def test_other_browser_rejected(self):
-        status, _, body, callback = self.sign_in(Browser())
-        self.assertEqual(status, 303, body)
-        # A fresh state delivered to a browser that did not start the sign-in.
-        browser = Browser()
-        location = self.start_sign_in(browser)
+        # A state started in one browser and delivered to another is spent and rejected.
+        location = self.start_sign_in(Browser())
         state = urllib.parse.parse_qs(urllib.parse.urlparse(location).query)["state"][0]
         status, _, body = Browser().request(
             f"{self.server.public_url}/auth/oidc/callback?state={state}&code=stolen"
@@ -466,6 +466,53 @@ class OidcSignInTest(unittest.TestCase):
         self.assertTrue(end_session.startswith(self.idp.issuer), end_session)
         self.assertEqual(self.server.api(session_cookie).get("/api/v1/me").status, 401)
         self.assertEqual(self.last_record("auth.sign_out")["decision"], "allow")
+
+    def test_cli_login_and_logout(self):
+        cli = os.environ.get("CUSTODY_CLI")
+        if not cli:
+            self.skipTest("CUSTODY_CLI is not set: the custody binary is not built")
+        home = support.tempfile.mkdtemp(prefix="custody-it-cli-home-")
+        env = {k: v for k, v in os.environ.items()
+               if k not in ("CUSTODY_TOKEN", "DISPLAY", "WAYLAND_DISPLAY")}
+        env.update(XDG_CONFIG_HOME=home, XDG_STATE_HOME=home, HOME=home)
+        server = ["--server", self.server.public_url]
+        login = subprocess.Popen(
+            [cli, *server, "login", "--org", self.org_id, "--no-browser"],
+            stdout=subprocess.PIPE, stderr=subprocess.PIPE, stdin=subprocess.DEVNULL,
+            text=True, env=env,
+        )
+        try:
+            login.stderr.readline()  # "Open this URL in your browser to sign in:"
+            start_url = login.stderr.readline().strip()
+            self.assertTrue(start_url.startswith(self.server.public_url), start_url)
+            browser = Browser()
+            status, headers, body, _ = self.sign_in(browser, start_url=start_url)
+            self.assertEqual(status, 303, body)
+            loopback = headers["Location"]
+            self.assertTrue(loopback.startswith("http://127.0.0.1:"), loopback)
+            status, _, _ = browser.request(loopback)
+            self.assertEqual(status, 200)
+            self.assertEqual(login.wait(30), 0, login.stderr.read())
+        finally:
+            if login.poll() is None:
+                login.kill()
+                login.wait()
+            login.stdout.close()
+            login.stderr.close()
+        credential = os.path.join(home, "custody", "credentials.json")
+        self.assertEqual(os.stat(credential).st_mode & 0o777, 0o600)
+        with open(credential, encoding="utf-8") as file:
+            self.assertTrue(json.load(file)["refresh_token"].startswith("csr_"))
+
+        listing = [cli, *server, "ls", "--entity", self.root_id, "--json"]
+        result = subprocess.run(listing, capture_output=True, text=True, env=env, timeout=60)
+        self.assertEqual(result.returncode, 0, result.stderr)
+        result = subprocess.run([cli, *server, "logout"], capture_output=True, text=True,
+                                env=env, timeout=60)
+        self.assertEqual(result.returncode, 0, result.stderr)
+        self.assertFalse(os.path.exists(credential))
+        result = subprocess.run(listing, capture_output=True, text=True, env=env, timeout=60)
+        self.assertEqual(result.returncode, 3, result.stderr)
 
     def test_jwks_published(self):
         status, _, body = Browser().request(f"{self.server.public_url}/.well-known/jwks.json")

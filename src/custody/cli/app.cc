@@ -26,7 +26,9 @@ constexpr char kFooter[] = R"(Configuration:
     $XDG_CONFIG_HOME/custody/config.toml (default ~/.config/custody/config.toml).
     https:// is required; http:// is accepted only for a loopback address.
   API token: ONLY the environment variable CUSTODY_TOKEN. There is no flag and no config key
-    for it, so the token stays out of shell history, process listings and dotfiles.
+    for it, so the token stays out of shell history, process listings and dotfiles. Without
+    it, the sign-in of `custody login` is used ($XDG_CONFIG_HOME/custody/credentials.json,
+    mode 0600); `custody logout` ends it.
   Extra trusted CA certificates (PEM): CUSTODY_CA_FILE, else `ca_file` in config.toml.
   Interrupted uploads are queued in $XDG_STATE_HOME/custody/queue
     (default ~/.local/state/custody/queue); `custody resume` finishes them.
@@ -200,6 +202,21 @@ void AddAuditMonitorCommand(CLI::App& audit, Arguments& arguments) {
   command->callback([&arguments] { arguments.command = Command::kAuditMonitor; });
 }
 
+void AddLoginCommands(CLI::App& app, Arguments& arguments) {
+  CLI::App* login = app.add_subcommand(
+      "login", "Sign in through your organization's identity provider in the browser");
+  login->add_option("--org", arguments.login.organization_id, "Your organization's id (org_...)")
+      ->required()
+      ->check(IdValidator());
+  login->add_flag_callback(
+      "--no-browser", [&arguments] { arguments.login.open_browser = false; },
+      "Only print the sign-in URL; do not try to open a browser");
+  login->callback([&arguments] { arguments.command = Command::kLogin; });
+  CLI::App* logout =
+      app.add_subcommand("logout", "End the sign-in of custody login and delete its credential");
+  logout->callback([&arguments] { arguments.command = Command::kLogout; });
+}
+
 void AddAuditCommand(CLI::App& app, Arguments& arguments) {
   CLI::App* audit = app.add_subcommand(
       "audit", "Export, verify and monitor your organization's tamper-evident audit trail");
@@ -222,6 +239,7 @@ std::unique_ptr<CLI::App> BuildApp(Arguments& arguments) {
   AddListCommand(*app, arguments);
   AddResumeCommand(*app, arguments);
   AddAuditCommand(*app, arguments);
+  AddLoginCommands(*app, arguments);
   return app;
 }
 
@@ -241,6 +259,40 @@ Status CheckArguments(const Arguments& arguments) {
   return Status::Ok();
 }
 
+// CUSTODY_TOKEN when set, else an access token from the stored sign-in of `custody login` for
+// the same server.
+Result<Secret> ResolveCredential(aws::HttpTransport& transport, const std::string& server_url,
+                                 const EnvironmentLookup& environment) {
+  if (environment(kTokenVariable).has_value()) {
+    return ResolveToken(environment);
+  }
+  CUSTODY_ASSIGN_OR_RETURN(const std::filesystem::path path, CredentialFilePath(environment));
+  CUSTODY_ASSIGN_OR_RETURN(const std::optional<StoredCredential> stored, LoadCredential(path));
+  if (!stored.has_value() || stored->server != server_url) {
+    return ResolveToken(environment);  // the error that explains CUSTODY_TOKEN
+  }
+  return AccessTokenFromCredential(transport, *stored);
+}
+
+// Runs custody login or logout, which need the server URL but no token.
+Status RunSignInCommand(const Arguments& arguments, const EnvironmentLookup& environment,
+                        std::ostream& err) {
+  CUSTODY_ASSIGN_OR_RETURN(const std::filesystem::path config_path, ConfigFilePath(environment));
+  CUSTODY_ASSIGN_OR_RETURN(const ConfigFile config_file, LoadConfigFile(config_path));
+  CUSTODY_ASSIGN_OR_RETURN(const std::filesystem::path credential_path,
+                           CredentialFilePath(environment));
+  aws::TransportOptions options;
+  options.ca_file = ResolveCaFile(environment, config_file);
+  options.user_agent = std::string(kUserAgent);
+  const std::unique_ptr<aws::HttpTransport> transport = aws::MakeBeastTransport(options);
+  if (arguments.command == Command::kLogout) {
+    return RunLogout(*transport, credential_path, err);
+  }
+  CUSTODY_ASSIGN_OR_RETURN(const ResolvedServer server,
+                           ResolveServer(arguments.server, environment, config_file));
+  return RunLogin(*transport, server.url, arguments.login, credential_path, err);
+}
+
 struct Clients {
   std::unique_ptr<aws::HttpTransport> api_transport;
   std::unique_ptr<aws::HttpTransport> s3_transport;
@@ -252,8 +304,6 @@ Result<Clients> ConnectClients(const Arguments& arguments, const EnvironmentLook
   CUSTODY_ASSIGN_OR_RETURN(const ConfigFile config_file, LoadConfigFile(config_path));
   CUSTODY_ASSIGN_OR_RETURN(ResolvedServer server,
                            ResolveServer(arguments.server, environment, config_file));
-  CUSTODY_ASSIGN_OR_RETURN(Secret token, ResolveToken(environment));
-
   aws::TransportOptions api_options;
   api_options.ca_file = ResolveCaFile(environment, config_file);
   api_options.user_agent = std::string(kUserAgent);
@@ -265,6 +315,8 @@ Result<Clients> ConnectClients(const Arguments& arguments, const EnvironmentLook
   Clients clients;
   clients.api_transport = aws::MakeBeastTransport(api_options);
   clients.s3_transport = aws::MakeBeastTransport(s3_options);
+  CUSTODY_ASSIGN_OR_RETURN(Secret token,
+                           ResolveCredential(*clients.api_transport, server.url, environment));
   clients.api =
       std::make_unique<ApiClient>(*clients.api_transport, std::move(server.url), std::move(token));
   return clients;
@@ -285,6 +337,9 @@ Status RunCommand(const Arguments& arguments, CommandContext& context) {
     case Command::kAuditVerify:
     case Command::kAuditMonitor:
       return Internal("audit verify and monitor run through FinishVerification");
+    case Command::kLogin:
+    case Command::kLogout:
+      return Internal("login and logout run through RunSignInCommand");
   }
   return Internal("unknown command");
 }
@@ -384,6 +439,10 @@ int Main(int argc, const char* const* argv, const EnvironmentLookup& environment
   // Verifying an export file is offline: no server, no token.
   if (arguments.command == Command::kAuditVerify && !arguments.audit_verify.live) {
     return FinishVerification(RunAuditVerify(out, err, nullptr, arguments.audit_verify), out, err);
+  }
+
+  if (arguments.command == Command::kLogin || arguments.command == Command::kLogout) {
+    return Finish(RunSignInCommand(arguments, environment, err), out, err);
   }
 
   Result<Clients> clients = ConnectClients(arguments, environment);

@@ -8,6 +8,7 @@
 #include "custody/cli/audit.h"
 #include "custody/cli/commands.h"
 #include "custody/cli/config.h"
+#include "custody/cli/login.h"
 #include "custody/common/status.h"
 
 namespace custody::cli {
@@ -35,6 +36,8 @@ enum class Command {
   kAuditExport,
   kAuditVerify,
   kAuditMonitor,
+  kLogin,
+  kLogout,
 };
 
 struct Arguments {
@@ -47,6 +50,7 @@ struct Arguments {
   AuditExportOptions audit_export;
   AuditVerifyOptions audit_verify;
   AuditMonitorOptions audit_monitor;
+  LoginOptions login;
 };
 
 struct ParseResult {
