@@ -257,8 +257,8 @@ Result<SignOutcome> CheckpointSigner::SignLatest(store::Transaction& tx,
   stored.signed_note = std::move(note);
   stored.key_ids = KeyIds(signers_);
   stored.created_at = now;
-  // The primary key (organization_id, tree_size) is the last line against two roots for one
-  // size: a concurrent signer of the same size fails here with kConflict.
+  // The no-replace trigger and the primary key (organization_id, tree_size) are the last line
+  // against two roots for one size: a second INSERT of the same size fails here.
   CUSTODY_RETURN_IF_ERROR(
       tx.Execute("INSERT INTO audit_checkpoints (organization_id, tree_size, root_hash, "
                  "signed_note, key_ids, created_at) VALUES (?, ?, ?, ?, ?, ?)",

@@ -136,7 +136,8 @@ TEST_F(CheckpointSignerTest, NeverStoresTwoRootsForOneSize) {
             "key_ids, created_at) VALUES ('org_a', 3, randomblob(32), 'other', '00000000', 0)")
         .status();
   });
-  EXPECT_EQ(second.code(), ErrorCode::kConflict) << second.ToString();
+  EXPECT_FALSE(second.ok());
+  EXPECT_NE(second.message().find("cannot be replaced"), std::string::npos) << second.ToString();
   // Nor for a size the log has not reached.
   const Status ahead = db().Write([](store::Transaction& tx) {
     return tx
@@ -147,6 +148,33 @@ TEST_F(CheckpointSignerTest, NeverStoresTwoRootsForOneSize) {
   });
   EXPECT_FALSE(ahead.ok());
   EXPECT_EQ(CountCheckpoints(), 1);
+}
+
+// A connection without recursive_triggers skips the delete triggers on REPLACE, so the
+// insert triggers must stop it.
+TEST_F(CheckpointSignerTest, RawReplaceOfTreeRowsFails) {
+  AppendRecords("org_a", 3);
+  ASSERT_TRUE(Sign("org_a").ok());
+  sqlite3* raw = nullptr;
+  ASSERT_EQ(sqlite3_open(temp_.path().c_str(), &raw), SQLITE_OK);
+  const char* attempts[] = {
+      "INSERT OR REPLACE INTO audit_nodes SELECT organization_id, level, idx, randomblob(32) "
+      "FROM audit_nodes WHERE level = 0 AND idx = 0",
+      "INSERT OR REPLACE INTO audit_heads SELECT organization_id, 1, randomblob(32), 0 "
+      "FROM audit_heads",
+      "INSERT OR REPLACE INTO audit_checkpoints SELECT organization_id, tree_size, "
+      "randomblob(32), 'forged', key_ids, created_at FROM audit_checkpoints",
+  };
+  for (const char* sql : attempts) {
+    EXPECT_NE(sqlite3_exec(raw, sql, nullptr, nullptr, nullptr), SQLITE_OK) << sql;
+    EXPECT_NE(std::string(sqlite3_errmsg(raw)).find("cannot be replaced"), std::string::npos)
+        << sqlite3_errmsg(raw);
+  }
+  sqlite3_close(raw);
+  Result<SignOutcome> again = Sign("org_a");
+  ASSERT_TRUE(again.ok()) << again.status().ToString();
+  EXPECT_FALSE(again->created);
+  EXPECT_EQ(again->checkpoint.root, references_["org_a"].Root());
 }
 
 TEST_F(CheckpointSignerTest, EmptyLogIsNotSigned) {

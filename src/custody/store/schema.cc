@@ -388,6 +388,28 @@ WHEN NEW.tree_size > COALESCE((SELECT size FROM audit_heads
 BEGIN
   SELECT RAISE(ABORT, 'an audit checkpoint cannot be larger than its log');
 END;
+
+-- BEFORE INSERT triggers run before conflict resolution, so these also stop INSERT OR REPLACE
+-- on a connection without recursive_triggers, where the delete triggers would not fire.
+CREATE TRIGGER audit_nodes_no_replace BEFORE INSERT ON audit_nodes
+WHEN EXISTS (SELECT 1 FROM audit_nodes WHERE organization_id = NEW.organization_id
+             AND level = NEW.level AND idx = NEW.idx)
+BEGIN
+  SELECT RAISE(ABORT, 'audit tree nodes cannot be replaced');
+END;
+
+CREATE TRIGGER audit_heads_no_replace BEFORE INSERT ON audit_heads
+WHEN EXISTS (SELECT 1 FROM audit_heads WHERE organization_id = NEW.organization_id)
+BEGIN
+  SELECT RAISE(ABORT, 'audit log heads cannot be replaced');
+END;
+
+CREATE TRIGGER audit_checkpoints_no_replace BEFORE INSERT ON audit_checkpoints
+WHEN EXISTS (SELECT 1 FROM audit_checkpoints WHERE organization_id = NEW.organization_id
+             AND tree_size = NEW.tree_size)
+BEGIN
+  SELECT RAISE(ABORT, 'audit checkpoints cannot be replaced');
+END;
 )sql";
 
 // Version 3: SCIM provisioning (docs/scim.md). A SCIM user is a row of `users` plus the SCIM
