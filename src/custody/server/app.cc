@@ -14,6 +14,7 @@
 #include "custody/common/log.h"
 #include "custody/server/auth_services.h"
 #include "custody/server/audit_commands.h"
+#include "custody/server/audit_worm.h"
 #include "custody/server/operations.h"
 
 namespace custody::server {
@@ -104,6 +105,23 @@ Status App::BuildAuditServices() {
   return Status::Ok();
 }
 
+void App::BuildWormExport() {
+  const std::optional<audit::WormTarget> target = MakeWormTarget(config_);
+  if (!target) {
+    log::Info("audit WORM export is off because [audit.worm] is not configured");
+    return;
+  }
+  worm_metrics_ = std::make_unique<audit::WormMetrics>();
+  metrics_.AddSource(
+      [worm_metrics = worm_metrics_.get()] { return worm_metrics->RenderPrometheus(); });
+  aws::S3Options s3_options;
+  s3_options.allow_insecure_loopback = config_.aws.allow_insecure_loopback;
+  worm_s3_ = std::make_unique<aws::S3Client>(*transport_, clock_, s3_options);
+  worm_job_ =
+      std::make_unique<audit::WormJob>(*database_, *worm_s3_, clock_, *target,
+                                       MakeWormSchedule(*config_.audit_worm), *worm_metrics_);
+}
+
 App::~App() {
   Stop();
 }
@@ -156,6 +174,7 @@ Status App::BuildServices() {
                       aws_config.allow_insecure_loopback, nullptr});
   CUSTODY_ASSIGN_OR_RETURN(auth_, BuildAuthServices(config_, *transport_, clock_));
   api_->auth = auth_.get();
+  BuildWormExport();
   services_ = std::make_unique<Services>(Services{config_, clock_, metrics_, readiness_, *database_,
                                                   *transport_, *sts_, *credentials_, *s3_,
                                                   *evidence_, *api_, *checkpoint_signer_});
@@ -180,6 +199,9 @@ Status App::Start() {
   server_ = std::make_unique<http::Server>(std::move(options), router_, metrics_);
   CUSTODY_RETURN_IF_ERROR(server_->Start());
   audit_maintenance_->Start();
+  if (worm_job_ != nullptr) {
+    worm_job_->Start();
+  }
   return Status::Ok();
 }
 
@@ -189,6 +211,9 @@ void App::Stop() {
   }
   if (audit_maintenance_ != nullptr) {
     audit_maintenance_->Stop();
+  }
+  if (worm_job_ != nullptr) {
+    worm_job_->Stop();
   }
 }
 

@@ -14,6 +14,7 @@
 #include "custody/api/handler_support.h"
 #include "custody/audit/checkpoint_signer.h"
 #include "custody/audit/maintenance.h"
+#include "custody/audit/worm_job.h"
 #include "custody/aws/credential_cache.h"
 #include "custody/aws/http_transport.h"
 #include "custody/aws/s3.h"
@@ -90,6 +91,10 @@ class App {
   std::unique_ptr<api::AuthServices> auth_;  // sign-in, sessions and access tokens
   std::unique_ptr<audit::CheckpointSigner> checkpoint_signer_;
   std::unique_ptr<audit::AuditMaintenance> audit_maintenance_;
+  // The WORM export of the audit logs; all null when [audit.worm] is absent.
+  std::unique_ptr<audit::WormMetrics> worm_metrics_;
+  std::unique_ptr<aws::S3Client> worm_s3_;
+  std::unique_ptr<audit::WormJob> worm_job_;
   std::unique_ptr<Services> services_;
   std::unique_ptr<http::Server> server_;  // last, so that it stops before the services go
 
@@ -97,6 +102,8 @@ class App {
   Status BuildServices();
   // Loads the audit signing keys, stores the retention policy and prepares the audit jobs.
   Status BuildAuditServices();
+  // Prepares the WORM export job of [audit.worm], when the section is present.
+  void BuildWormExport();
 };
 
 // Registers the readiness checks of the database ("database": a write transaction can begin

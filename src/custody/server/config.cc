@@ -1,5 +1,6 @@
 #include "custody/server/config.h"
 
+#include <algorithm>
 #include <cstdlib>
 #include <fstream>
 #include <map>
@@ -8,6 +9,8 @@
 
 #include <boost/asio/ip/address.hpp>
 #include <toml++/toml.h>
+
+#include "custody/aws/connection.h"
 
 namespace custody::server {
 namespace {
@@ -23,7 +26,7 @@ const std::map<std::string, std::set<std::string>, std::less<>>& KnownKeys() {
         "upload_url_ttl_seconds", "download_url_ttl_seconds", "session_duration_seconds"}},
       {"audit",
        {"origin_host", "signing_key_file", "previous_signing_key_files", "checkpoint_every_records",
-        "checkpoint_interval_seconds", "purge_interval_seconds", "retention"}},
+        "checkpoint_interval_seconds", "purge_interval_seconds", "retention", "worm"}},
       {"auth",
        {"signing_key_file", "previous_signing_key_files", "secret_key_file",
         "access_token_minutes", "session_lifetime_minutes", "step_up_minutes", "cookie_secure",
@@ -386,6 +389,106 @@ Status ReadLog(const toml::table& root, LogSection* log_section) {
   return Status::Ok();
 }
 
+// The keys [audit.worm] accepts.
+const std::set<std::string, std::less<>>& AuditWormKeys() {
+  static const auto* const kKeys =
+      new std::set<std::string, std::less<>>{"bucket",
+                                             "region",
+                                             "endpoint",
+                                             "key_prefix",
+                                             "kms_key_id",
+                                             "export_interval_seconds",
+                                             "reconcile_interval_seconds"};
+  return *kKeys;
+}
+
+// S3 bucket names: 3 to 63 lowercase letters, digits, '.' and '-', starting and ending with a
+// letter or digit.
+bool IsValidBucketName(std::string_view name) {
+  if (name.size() < 3 || name.size() > 63) {
+    return false;
+  }
+  const auto alphanumeric = [](char c) {
+    return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9');
+  };
+  if (!alphanumeric(name.front()) || !alphanumeric(name.back())) {
+    return false;
+  }
+  return std::all_of(name.begin(), name.end(),
+                     [&](char c) { return alphanumeric(c) || c == '.' || c == '-'; });
+}
+
+Status ReadAuditWorm(const toml::table& root, const EnvironmentLookup& environment,
+                     const AwsSection& aws, std::optional<AuditWormSection>* out) {
+  const toml::table* audit_table = Section(root, "audit");
+  const toml::node* node = audit_table == nullptr ? nullptr : audit_table->get("worm");
+  if (node == nullptr) {
+    return Status::Ok();
+  }
+  if (!node->is_table()) {
+    return KeyError("audit.worm", "must be a table");
+  }
+  for (const auto& [key, value] : *node->as_table()) {
+    if (AuditWormKeys().count(key.str()) == 0) {
+      return KeyError("audit.worm." + std::string(key.str()), "is not a known key");
+    }
+  }
+
+  const TableReader reader(node->as_table(), "audit.worm");
+  AuditWormSection worm;
+  CUSTODY_RETURN_IF_ERROR(reader.String("bucket", &worm.bucket));
+  if (!IsValidBucketName(worm.bucket)) {
+    return KeyError("audit.worm.bucket",
+                    "must be an S3 bucket name (3 to 63 lowercase letters, digits, '.' and '-'), "
+                    "got " +
+                        Quote(worm.bucket));
+  }
+  CUSTODY_RETURN_IF_ERROR(reader.String("region", &worm.region));
+  if (worm.region.empty()) {
+    return KeyError("audit.worm.region", "must not be empty");
+  }
+  CUSTODY_RETURN_IF_ERROR(reader.String("endpoint", &worm.endpoint));
+  if (!worm.endpoint.empty()) {
+    const Status endpoint = aws::ValidateEndpoint(worm.endpoint, aws.allow_insecure_loopback);
+    if (!endpoint.ok()) {
+      return KeyError("audit.worm.endpoint", "is not usable: " + endpoint.message());
+    }
+  }
+  CUSTODY_RETURN_IF_ERROR(reader.String("key_prefix", &worm.key_prefix));
+  if (!worm.key_prefix.empty() && worm.key_prefix.back() != '/') {
+    return KeyError("audit.worm.key_prefix",
+                    "must be empty or end in '/', got " + Quote(worm.key_prefix));
+  }
+  CUSTODY_RETURN_IF_ERROR(reader.String("kms_key_id", &worm.kms_key_id));
+  CUSTODY_RETURN_IF_ERROR(
+      reader.Integer("export_interval_seconds", 1, 86'400, &worm.export_interval_seconds));
+  CUSTODY_RETURN_IF_ERROR(reader.Integer("reconcile_interval_seconds", 60, 2'592'000,
+                                         &worm.reconcile_interval_seconds));
+
+  // The bucket is the operator's, so its own keys come first and the service's keys serve
+  // when there are none.
+  std::string access_key_id = environment("CUSTODY_AUDIT_WORM_ACCESS_KEY_ID").value_or("");
+  std::string secret_access_key = environment("CUSTODY_AUDIT_WORM_SECRET_ACCESS_KEY").value_or("");
+  if (access_key_id.empty() != secret_access_key.empty()) {
+    return KeyError("audit.worm",
+                    "needs both CUSTODY_AUDIT_WORM_ACCESS_KEY_ID and "
+                    "CUSTODY_AUDIT_WORM_SECRET_ACCESS_KEY, or neither");
+  }
+  if (access_key_id.empty()) {
+    access_key_id = aws.access_key_id.Reveal();
+    secret_access_key = aws.secret_access_key.Reveal();
+  }
+  if (access_key_id.empty()) {
+    return KeyError("audit.worm",
+                    "needs credentials: set CUSTODY_AUDIT_WORM_ACCESS_KEY_ID and "
+                    "CUSTODY_AUDIT_WORM_SECRET_ACCESS_KEY, or the aws keys");
+  }
+  worm.access_key_id = Secret(std::move(access_key_id));
+  worm.secret_access_key = Secret(std::move(secret_access_key));
+  *out = std::move(worm);
+  return Status::Ok();
+}
+
 }  // namespace
 
 std::optional<std::string> ProcessEnvironment(std::string_view name) {
@@ -446,6 +549,7 @@ Result<Config> ParseConfig(std::string_view toml_text, const EnvironmentLookup& 
   CUSTODY_RETURN_IF_ERROR(ReadAws(root, environment, &config.aws));
   CUSTODY_RETURN_IF_ERROR(ReadAudit(root, config.server, &config.audit));
   CUSTODY_RETURN_IF_ERROR(ReadAuth(root, config.server, &config.auth));
+  CUSTODY_RETURN_IF_ERROR(ReadAuditWorm(root, environment, config.aws, &config.audit_worm));
   CUSTODY_RETURN_IF_ERROR(ReadLog(root, &config.log));
   return config;
 }

@@ -86,6 +86,22 @@ struct LogSection {
   log::Level level = log::Level::kInfo;
 };
 
+// [audit.worm]: the operator's S3 bucket with Object Lock that keeps a WORM copy of the audit
+// logs (docs/audit-export.md). Without the section, nothing is exported.
+struct AuditWormSection {
+  std::string bucket;
+  std::string region = "us-east-1";
+  std::string endpoint;    // an S3-compatible endpoint, path-style; empty for AWS
+  std::string key_prefix;  // empty or ending in '/'
+  std::string kms_key_id;  // empty: the bucket's default encryption
+  // CUSTODY_AUDIT_WORM_ACCESS_KEY_ID and CUSTODY_AUDIT_WORM_SECRET_ACCESS_KEY, else the [aws]
+  // service keys.
+  Secret access_key_id;
+  Secret secret_access_key;
+  int export_interval_seconds = 60;
+  int reconcile_interval_seconds = 86400;
+};
+
 struct Config {
   ServerSection server;
   DatabaseSection database;
@@ -93,6 +109,7 @@ struct Config {
   AuditSection audit;
   AuthSection auth;
   LogSection log;
+  std::optional<AuditWormSection> audit_worm;  // [audit.worm]
 };
 
 // Returns the value of an environment variable, or nullopt when it is not set.
@@ -105,6 +122,8 @@ std::optional<std::string> ProcessEnvironment(std::string_view name);
 // key as the field and a message that starts with it: "server.port is not a known key",
 // "server.worker_threads must be between 1 and 256, got 0". CUSTODY_AWS_ACCESS_KEY_ID and
 // CUSTODY_AWS_SECRET_ACCESS_KEY, when set and not empty, replace the file's aws keys.
+// CUSTODY_AUDIT_WORM_ACCESS_KEY_ID and CUSTODY_AUDIT_WORM_SECRET_ACCESS_KEY set [audit.worm]'s
+// credentials.
 Result<Config> ParseConfig(std::string_view toml_text, const EnvironmentLookup& environment);
 
 // Reads the file at `path` and parses it with the process environment. Errors start with the

@@ -329,5 +329,96 @@ TEST(ListenAddress, Forms) {
   EXPECT_FALSE(ParseListenAddress("127.0.0.1:0080000", &address, &port));
 }
 
+TEST(Config, AuditWormAbsentByDefault) {
+  Result<Config> config = ParseConfig("", kNoEnvironment);
+  ASSERT_TRUE(config.ok()) << config.status().ToString();
+  EXPECT_FALSE(config->audit_worm.has_value());
+}
+
+TEST(Config, AuditWormReadsEveryKey) {
+  const std::string text = R"(
+[aws]
+allow_insecure_loopback = true
+[audit.worm]
+bucket = "custody-audit-worm"
+region = "eu-central-1"
+endpoint = "http://127.0.0.1:7480"
+key_prefix = "prod/"
+kms_key_id = "alias/audit"
+export_interval_seconds = 30
+reconcile_interval_seconds = 3600
+)";
+  Result<Config> config =
+      ParseConfig(text, FakeEnvironment({{"CUSTODY_AUDIT_WORM_ACCESS_KEY_ID", "AKIDWORM"},
+                                         {"CUSTODY_AUDIT_WORM_SECRET_ACCESS_KEY", "worm-secret"},
+                                         {"CUSTODY_AWS_ACCESS_KEY_ID", "AKIDSERVICE"},
+                                         {"CUSTODY_AWS_SECRET_ACCESS_KEY", "service-secret"}}));
+  ASSERT_TRUE(config.ok()) << config.status().ToString();
+  ASSERT_TRUE(config->audit_worm.has_value());
+  const AuditWormSection& worm = *config->audit_worm;
+  EXPECT_EQ(worm.bucket, "custody-audit-worm");
+  EXPECT_EQ(worm.region, "eu-central-1");
+  EXPECT_EQ(worm.endpoint, "http://127.0.0.1:7480");
+  EXPECT_EQ(worm.key_prefix, "prod/");
+  EXPECT_EQ(worm.kms_key_id, "alias/audit");
+  EXPECT_EQ(worm.export_interval_seconds, 30);
+  EXPECT_EQ(worm.reconcile_interval_seconds, 3600);
+  EXPECT_EQ(worm.access_key_id.Reveal(), "AKIDWORM");
+  EXPECT_EQ(worm.secret_access_key.Reveal(), "worm-secret");
+}
+
+TEST(Config, AuditWormFallsBackToServiceKeys) {
+  Result<Config> config =
+      ParseConfig("[audit.worm]\nbucket = \"audit-worm\"\n",
+                  FakeEnvironment({{"CUSTODY_AWS_ACCESS_KEY_ID", "AKIDSERVICE"},
+                                   {"CUSTODY_AWS_SECRET_ACCESS_KEY", "service-secret"}}));
+  ASSERT_TRUE(config.ok()) << config.status().ToString();
+  ASSERT_TRUE(config->audit_worm.has_value());
+  EXPECT_EQ(config->audit_worm->access_key_id.Reveal(), "AKIDSERVICE");
+  EXPECT_EQ(config->audit_worm->region, "us-east-1");
+  EXPECT_EQ(config->audit_worm->export_interval_seconds, 60);
+  EXPECT_EQ(config->audit_worm->reconcile_interval_seconds, 86400);
+}
+
+TEST(Config, AuditWormRejectsInvalidValues) {
+  const EnvironmentLookup keys =
+      FakeEnvironment({{"CUSTODY_AUDIT_WORM_ACCESS_KEY_ID", "AKIDWORM"},
+                       {"CUSTODY_AUDIT_WORM_SECRET_ACCESS_KEY", "worm-secret"}});
+  const std::vector<std::pair<std::string, std::string>> cases = {
+      {"[audit.worm]\n", "audit.worm.bucket"},
+      {"[audit.worm]\nbucket = \"Audit_Worm\"\n", "audit.worm.bucket"},
+      {"[audit.worm]\nbucket = \"ab\"\n", "audit.worm.bucket"},
+      {"[audit.worm]\nbucket = \"audit-worm\"\nregion = \"\"\n", "audit.worm.region"},
+      {"[audit.worm]\nbucket = \"audit-worm\"\nkey_prefix = \"prod\"\n", "audit.worm.key_prefix"},
+      {"[audit.worm]\nbucket = \"audit-worm\"\nendpoint = \"http://127.0.0.1:7480\"\n",
+       "audit.worm.endpoint"},
+      {"[audit.worm]\nbucket = \"audit-worm\"\nexport_interval_seconds = 0\n",
+       "audit.worm.export_interval_seconds"},
+      {"[audit.worm]\nbucket = \"audit-worm\"\nreconcile_interval_seconds = 59\n",
+       "audit.worm.reconcile_interval_seconds"},
+      {"[audit.worm]\nbucket = \"audit-worm\"\nobject_lock_mode = \"GOVERNANCE\"\n",
+       "audit.worm.object_lock_mode"},
+      {"[audit]\nworm = 1\n", "audit.worm"},
+  };
+  for (const auto& [text, field] : cases) {
+    Result<Config> config = ParseConfig(text, keys);
+    ASSERT_FALSE(config.ok()) << text;
+    EXPECT_EQ(config.status().field(), field) << config.status().message();
+  }
+}
+
+TEST(Config, AuditWormNeedsCredentials) {
+  const std::string text = "[audit.worm]\nbucket = \"audit-worm\"\n";
+  Result<Config> none = ParseConfig(text, kNoEnvironment);
+  ASSERT_FALSE(none.ok());
+  EXPECT_EQ(none.status().field(), "audit.worm");
+  EXPECT_NE(none.status().message().find("CUSTODY_AUDIT_WORM_ACCESS_KEY_ID"), std::string::npos);
+
+  Result<Config> half =
+      ParseConfig(text, FakeEnvironment({{"CUSTODY_AUDIT_WORM_ACCESS_KEY_ID", "AKIDWORM"}}));
+  ASSERT_FALSE(half.ok());
+  EXPECT_EQ(half.status().field(), "audit.worm");
+}
+
 }  // namespace
 }  // namespace custody::server

@@ -6,6 +6,7 @@
 #include "custody/common/log.h"
 #include "custody/server/app.h"
 #include "custody/server/audit_commands.h"
+#include "custody/server/audit_worm.h"
 #include "custody/server/config.h"
 #include "custody/server/init.h"
 
@@ -38,6 +39,10 @@ int main(int argc, char** argv) {
       ->required();
   CLI::App* purge = audit->add_subcommand(
       "purge", "Purge the payloads of audit records whose retention has ended, then exit");
+  CLI::App* reconcile = audit->add_subcommand(
+      "reconcile",
+      "Read back every object of the WORM export ([audit.worm]) and compare it with the "
+      "database; exit 1 when one is missing, altered or different");
 
   CLI11_PARSE(cli, argc, argv);
 
@@ -63,6 +68,9 @@ int main(int argc, char** argv) {
   }
   if (purge->parsed()) {
     return custody::server::RunAuditPurge(*config);
+  }
+  if (reconcile->parsed()) {
+    return custody::server::RunAuditReconcile(*config);
   }
   return 2;
 }
