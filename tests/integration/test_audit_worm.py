@@ -1,16 +1,21 @@
 """The audit log end to end: WORM export to RGW with Object Lock, the reconciler, and the CLI.
 
-custodyd exports an organization's signed checkpoints and records to a bucket created with
-Object Lock. The test checks that RGW protects the exported versions, that
+AuditWormTest (needs RGW): custodyd exports an organization's signed checkpoints and records to
+a bucket created with Object Lock. It checks that RGW protects the exported versions, that
 `custodyd audit reconcile` reads them back, and that `custody audit export`, `verify` and
 `monitor` accept the live log.
+
+AuditTamperTest: changes audit rows in the database file while custodyd is stopped, and checks
+that `custody audit verify --server` names the first bad record.
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import secrets
+import sqlite3
 import subprocess
 import time
 import unittest
@@ -19,7 +24,7 @@ from datetime import datetime, timedelta, timezone
 from botocore.exceptions import ClientError
 
 from cli import Cli, describe
-from support import CustodyServer, requires_binary, requires_s3, s3_client
+from support import CustodyServer, Organization, requires_binary, requires_s3, s3_client
 
 # How long to wait for the export job, which runs every export_interval_seconds (1 s here).
 EXPORT_TIMEOUT_SECONDS = 60
@@ -66,16 +71,20 @@ class AuditWormTest(unittest.TestCase):
         cls.bucket = f"custody-it-worm-{secrets.token_hex(4)}"
         cls.s3.create_bucket(Bucket=cls.bucket, ObjectLockEnabledForBucket=True)
         cls.server = WormServer("audit-worm", cls.bucket)
-        cls.organization = cls.server.init_organization("Worm Org")
-        cls.server.start()
-        cls.server.describe_organization(cls.organization)
-        cls.api = cls.server.api(cls.organization.token)
-        cls.api.expect(201, "POST", "/api/v1/audit/checkpoints", {})
-        cls.objects = cls.wait_for_export()
+        try:
+            cls.organization = cls.server.init_organization("Worm Org")
+            cls.server.start()
+            cls.server.describe_organization(cls.organization)
+            cls.api = cls.server.api(cls.organization.token)
+            cls.api.expect(201, "POST", "/api/v1/audit/checkpoints", {})
+            cls.objects = cls.wait_for_export()
+        except BaseException:
+            cls.server.cleanup(keep=True)
+            raise
 
     @classmethod
     def tearDownClass(cls):
-        cls.server.stop()
+        cls.server.cleanup(keep=False)
 
     @classmethod
     def wait_for_export(cls) -> list[dict]:
@@ -177,6 +186,101 @@ class AuditWormTest(unittest.TestCase):
         second = cli.run("audit", "monitor", "--state", state, "--key", key, "--once")
         self.assertEqual(second.returncode, 0, describe(second))
         self.assertIn("consistent with tree size", second.stdout)
+
+
+@requires_binary("CUSTODYD")
+@requires_binary("CUSTODY_CLI")
+class AuditTamperTest(unittest.TestCase):
+    """Changes the audit records behind custodyd's back, as someone with the database file
+    could, and checks that `custody audit verify --server` names the first bad record."""
+
+    def setUp(self):
+        self.server = CustodyServer("audit-tamper")
+        # CUSTODY_TEST_KEEP=1 keeps the server's directory for a failure's post-mortem.
+        self.addCleanup(self.server.cleanup, False)
+        self.organization: Organization = self.server.init_organization("Tamper Org")
+        self.server.start()
+        self.server.describe_organization(self.organization)
+        api = self.server.api(self.organization.token)
+        for index in range(4):
+            api.create_entity(f"Unit {index}", "business_unit", self.organization.root_entity_id)
+        signed = api.post("/api/v1/audit/checkpoints", {})
+        self.assertIn(signed.status, (200, 201), signed.describe())
+        self.key = api.expect(200, "GET", "/api/v1/audit/verifier-keys")["keys"][0]["verifier_key"]
+        self.pinned = os.path.join(self.server.directory, "pinned.json")
+        exported = self.cli().run("audit", "export", "--out", self.pinned)
+        self.assertEqual(exported.returncode, 0, describe(exported))
+        self.server.stop()
+
+    def cli(self) -> Cli:
+        return Cli(os.environ["CUSTODY_CLI"], self.server.base_url, self.organization.token,
+                   self.server.directory)
+
+    def tamper(self, *statements: tuple[str, tuple]) -> None:
+        """Drop the audit tables' triggers and run `statements` on the stopped server's file."""
+        connection = sqlite3.connect(self.server.db_path)
+        try:
+            triggers = connection.execute(
+                "SELECT name FROM sqlite_master WHERE type = 'trigger' AND tbl_name = 'audit_records'"
+            ).fetchall()
+            for (name,) in triggers:
+                connection.execute(f'DROP TRIGGER "{name}"')
+            for sql, parameters in statements:
+                connection.execute(sql, parameters)
+            connection.commit()
+        finally:
+            connection.close()
+
+    def record(self, seq: int) -> tuple[bytes, bytes]:
+        connection = sqlite3.connect(self.server.db_path)
+        try:
+            return connection.execute(
+                "SELECT encoded, leaf_hash FROM audit_records WHERE organization_id = ? AND seq = ?",
+                (self.organization.organization_id, seq),
+            ).fetchone()
+        finally:
+            connection.close()
+
+    def verify_live(self, *extra: str):
+        self.server.start(wait_ready=False)
+        return self.cli().run("audit", "verify", "--server", "--key", self.key, *extra)
+
+    def assert_named(self, result, problem: str) -> None:
+        self.assertEqual(result.returncode, 5, describe(result))
+        self.assertIn(problem, result.stderr, describe(result))
+
+    def test_flipped_byte_names_record(self):
+        encoded, _ = self.record(3)
+        flipped = encoded[:-1] + bytes([encoded[-1] ^ 1])
+        self.tamper(("UPDATE audit_records SET encoded = ? WHERE organization_id = ? AND seq = 3",
+                     (flipped, self.organization.organization_id)))
+        self.assert_named(self.verify_live(), "record 3: leaf hash mismatch")
+
+    def test_deleted_row_names_gap(self):
+        self.tamper(("DELETE FROM audit_records WHERE organization_id = ? AND seq = 3",
+                     (self.organization.organization_id,)))
+        self.assert_named(self.verify_live(), "record 3 is missing")
+
+    def test_swapped_rows_name_first(self):
+        first, first_hash = self.record(2)
+        second, second_hash = self.record(3)
+        update = "UPDATE audit_records SET encoded = ?, leaf_hash = ? WHERE organization_id = ? AND seq = ?"
+        organization_id = self.organization.organization_id
+        self.tamper((update, (second, second_hash, organization_id, 2)),
+                    (update, (first, first_hash, organization_id, 3)))
+        self.assert_named(self.verify_live(), "record 2: its leaf contains seq 3")
+
+    def test_rewritten_record_with_its_hash_named_by_pin(self):
+        encoded, _ = self.record(3)
+        rewritten = encoded[:-1] + bytes([encoded[-1] ^ 1])
+        leaf_hash = hashlib.sha256(b"\x00" + rewritten).digest()
+        self.tamper(("UPDATE audit_records SET encoded = ?, leaf_hash = ? "
+                     "WHERE organization_id = ? AND seq = 3",
+                     (rewritten, leaf_hash, self.organization.organization_id)))
+        self.assert_named(self.verify_live(), "so at least one of records")
+        self.server.stop()
+        self.assert_named(self.verify_live("--pinned", self.pinned),
+                          "record 3 differs from the pinned export")
 
 
 if __name__ == "__main__":
