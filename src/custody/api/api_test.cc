@@ -8,6 +8,7 @@
 #include "custody/api/handler_support.h"
 #include "custody/api/routes.h"
 #include "custody/audit/audit_log.h"
+#include "custody/audit/checkpoint_signer.h"
 #include "custody/aws/fake_transport.h"
 #include "custody/crypto/encoding.h"
 #include "custody/identity/bootstrap.h"
@@ -428,6 +429,70 @@ TEST_F(ApiTest, AuditLogDownFailsClosed) {
   temp_.db().InjectFailureForTesting(store::InjectedFailure::kNone);
   EXPECT_EQ(me.status, 503);
   EXPECT_EQ(anonymous.status, 503);
+}
+
+// The /api/v1/audit routes, which the server registers with its checkpoint signer.
+class AuditLogApiTest : public ApiTest {
+ protected:
+  void SetUp() override {
+    ApiTest::SetUp();
+    Result<audit::NoteSigner> key =
+        audit::NoteSigner::Create("custody.test/audit", crypto::Ed25519PrivateKey::Generate());
+    ASSERT_TRUE(key.ok());
+    Result<audit::CheckpointSigner> signer =
+        audit::CheckpointSigner::Create("custody.test", {*key});
+    ASSERT_TRUE(signer.ok());
+    signer_.emplace(std::move(signer).value());
+    RegisterAuditLogRoutes(router_, api_, *signer_);
+  }
+
+  std::optional<audit::CheckpointSigner> signer_;
+};
+
+TEST_F(AuditLogApiTest, FailedCommitSignsNothing) {
+  temp_.db().InjectFailureForTesting(store::InjectedFailure::kCommits);
+  const http::Response failed = Send("POST", "/api/v1/audit/checkpoints", AcmeToken());
+  EXPECT_EQ(failed.status, 503) << failed.body;
+  temp_.db().InjectFailureForTesting(store::InjectedFailure::kNone);
+
+  const http::Response none = Send("GET", "/api/v1/audit/checkpoint", AcmeToken());
+  EXPECT_EQ(none.status, 404) << none.body;
+  const http::Response created = Send("POST", "/api/v1/audit/checkpoints", AcmeToken());
+  EXPECT_EQ(created.status, 201) << created.body;
+}
+
+TEST_F(AuditLogApiTest, CheckpointNamesCallersLog) {
+  const http::Response acme_signed = Send("POST", "/api/v1/audit/checkpoints", AcmeToken());
+  ASSERT_EQ(acme_signed.status, 201) << acme_signed.body;
+  EXPECT_EQ(Body(acme_signed)["origin"], "custody.test/audit/" + acme().organization.id);
+
+  // Globex has signed nothing, and Acme's checkpoint sizes mean nothing in Globex's log.
+  const std::string globex_token = globex().token.value.Reveal();
+  const http::Response globex_latest = Send("GET", "/api/v1/audit/checkpoint", globex_token);
+  EXPECT_EQ(globex_latest.status, 404) << globex_latest.body;
+  const int64_t size = Body(acme_signed)["tree_size"];
+  const http::Response globex_exact = Send("GET", "/api/v1/audit/checkpoint", globex_token, "",
+                                           {{"tree_size", std::to_string(size)}});
+  EXPECT_EQ(globex_exact.status, 404) << globex_exact.body;
+
+  const http::Response keys = Send("GET", "/api/v1/audit/verifier-keys", globex_token);
+  ASSERT_EQ(keys.status, 200) << keys.body;
+  EXPECT_EQ(Body(keys)["origin"], "custody.test/audit/" + globex().organization.id);
+  EXPECT_EQ(Body(keys)["keys"][0]["verifier_key"], signer_->Verifiers()[0].VerifierKey());
+}
+
+TEST_F(AuditLogApiTest, RequestsAreRecordedAfterTheirData) {
+  const http::Response first = Send("GET", "/api/v1/audit/entries", AcmeToken());
+  ASSERT_EQ(first.status, 200) << first.body;
+  const int64_t size = Body(first)["tree_size"];
+  EXPECT_EQ(Body(first)["entries"].size(), static_cast<size_t>(size));
+  // The first read's own record is now the log's last entry.
+  const http::Response second = Send("GET", "/api/v1/audit/entries", AcmeToken());
+  ASSERT_EQ(second.status, 200) << second.body;
+  EXPECT_EQ(Body(second)["tree_size"], size + 1);
+  const std::vector<audit::Record> records = LastRecords(acme().organization.id);
+  ASSERT_FALSE(records.empty());
+  EXPECT_EQ(records.back().action, "audit_log.entries.read");
 }
 
 }  // namespace
