@@ -218,6 +218,8 @@ Result<SignOutcome> CheckpointSigner::SignLatest(store::Transaction& tx,
 
   CUSTODY_ASSIGN_OR_RETURN(std::optional<StoredCheckpoint> previous,
                            LatestCheckpoint(tx, organization_id));
+  // NOTE: a log's first checkpoint checks every leaf inside this write transaction, so a log
+  // that grew large before it was ever signed holds the write lock for that whole read.
   const uint64_t first_unchecked = previous.has_value() ? previous->tree_size : 0;
   const Status leaves = CheckLeaves(tx, organization_id, first_unchecked, size);
   if (!leaves.ok()) {
