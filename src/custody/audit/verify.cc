@@ -374,6 +374,10 @@ VerifyReport Verify(const ExportBundle& bundle, const VerifyOptions& options) {
         return Failure(report, VerifyOutcome::kPinnedMismatch,
                        "the pinned export does not verify: " + pinned_report.problem);
       }
+      if (options.pinned->records->entries.size() < pin->checkpoint.size) {
+        return Failure(report, VerifyOutcome::kPinnedMismatch,
+                       "the pinned export has fewer records than its pinned checkpoint covers");
+      }
       for (uint64_t i = 0; i < pin->checkpoint.size; ++i) {
         pin->leaf_hashes.push_back(options.pinned->records->entries[i].leaf_hash);
       }

@@ -283,6 +283,15 @@ const TamperCase kTamperCases[] = {
        options.pinned = PinnedHistory{MakeBundle(kOtherOrigin).checkpoints[0], std::nullopt};
      },
      VerifyOutcome::kWrongOrigin, std::nullopt, "the pinned checkpoint is rejected", std::nullopt},
+    {"PinnedCheckpointLargerThanPinnedExport",
+     [](ExportBundle& bundle, VerifyOptions& options) {
+       ExportBundle pinned = bundle;
+       pinned.entries.resize(6);
+       pinned.checkpoints.pop_back();
+       options.pinned = PinnedHistory{bundle.checkpoints.back(), pinned};
+     },
+     VerifyOutcome::kPinnedMismatch, std::nullopt, "fewer records than its pinned checkpoint",
+     std::nullopt},
     {"PinnedExportThatFails",
      [](ExportBundle& bundle, VerifyOptions& options) {
        ExportBundle pinned = bundle;

@@ -285,9 +285,9 @@ Status WormExporter::ExportCheckpoint(const std::string& organization_id, uint64
   while (exported_end < tree_size) {
     const uint64_t end =
         std::min(tree_size, exported_end + std::max<uint64_t>(1, target_.records_per_object));
-    CUSTODY_RETURN_IF_ERROR(ExportRecords(organization_id, origin, exported_end, end));
+    CUSTODY_ASSIGN_OR_RETURN(exported_end,
+                             ExportRecords(organization_id, origin, exported_end, end));
     ++summary.objects;
-    exported_end = end;
   }
 
   int retain_days = 0;
@@ -309,8 +309,9 @@ Status WormExporter::ExportCheckpoint(const std::string& organization_id, uint64
   return Status::Ok();
 }
 
-Status WormExporter::ExportRecords(const std::string& organization_id, const std::string& origin,
-                                   uint64_t first_seq, uint64_t end_seq) {
+Result<uint64_t> WormExporter::ExportRecords(const std::string& organization_id,
+                                             const std::string& origin, uint64_t first_seq,
+                                             uint64_t end_seq) {
   std::vector<ExportEntry> entries;
   int retain_days = 0;
   CUSTODY_RETURN_IF_ERROR(db_.Read([&](store::Transaction& tx) -> Status {
@@ -320,6 +321,12 @@ Status WormExporter::ExportRecords(const std::string& organization_id, const std
             "SELECT seq, encoded, leaf_hash, event_class FROM audit_records WHERE "
             "organization_id = ? AND seq >= ? AND seq < ? ORDER BY seq",
             {organization_id, static_cast<int64_t>(first_seq), static_cast<int64_t>(end_seq)}));
+    if (rows.size() != end_seq - first_seq) {
+      return Internal("audit log " + organization_id + " has " + std::to_string(rows.size()) +
+                      " records in seq range [" + std::to_string(first_seq) + ", " +
+                      std::to_string(end_seq) + "), which its checkpoint covers in full");
+    }
+    size_t object_bytes = 0;
     for (const store::Row& row : rows) {
       ExportEntry entry;
       entry.seq = static_cast<uint64_t>(row.Int64(0));
@@ -328,17 +335,19 @@ Status WormExporter::ExportRecords(const std::string& organization_id, const std
       }
       entry.leaf_hash = row.Bytes(2);
       entry.event_class = row.Text(3);
+      // The size of the entry's line, as FormatWormRecords writes it.
+      const size_t line_bytes = EntryJson(entry).dump().size() + 1;
+      if (!entries.empty() && object_bytes + line_bytes > target_.object_bytes) {
+        break;
+      }
+      object_bytes += line_bytes;
       CUSTODY_ASSIGN_OR_RETURN(const int days, RetentionDaysOf(tx, entry.event_class));
       retain_days = std::max(retain_days, days);
       entries.push_back(std::move(entry));
     }
     return Status::Ok();
   }));
-  if (entries.size() != end_seq - first_seq) {
-    return Internal("audit log " + organization_id + " has " + std::to_string(entries.size()) +
-                    " records in seq range [" + std::to_string(first_seq) + ", " +
-                    std::to_string(end_seq) + "), which its checkpoint covers in full");
-  }
+  end_seq = first_seq + entries.size();
 
   WormObject object;
   object.organization_id = organization_id;
@@ -348,8 +357,9 @@ Status WormExporter::ExportRecords(const std::string& organization_id, const std
   object.object_key =
       WormRecordsKey(target_.bucket.key_prefix, organization_id, first_seq, end_seq);
   object.retain_until = clock_.Now() + std::chrono::hours(24) * retain_days;
-  return PutAndRecord(std::move(object), FormatWormRecords(origin, first_seq, entries),
-                      "application/x-ndjson");
+  CUSTODY_RETURN_IF_ERROR(PutAndRecord(
+      std::move(object), FormatWormRecords(origin, first_seq, entries), "application/x-ndjson"));
+  return end_seq;
 }
 
 Status WormExporter::PutAndRecord(WormObject object, const std::string& body,

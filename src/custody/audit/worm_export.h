@@ -31,9 +31,13 @@ namespace custody::audit {
 inline constexpr std::string_view kWormRecordsFormat = "custody.audit-worm-records.v1";
 inline constexpr std::string_view kWormKindRecords = "records";
 inline constexpr std::string_view kWormKindCheckpoint = "checkpoint";
-// Records per records object at most, which bounds an object to a few megabytes (an estimate
-// at about 400 bytes a record).
+// Records per records object at most.
 inline constexpr uint64_t kMaxRecordsPerWormObject = 10000;
+// Bytes of record lines per records object at most, unless one record alone is larger (a
+// record encodes to at most about 11 KB in JSON). The header line adds about 150 bytes. This stays
+// well under the 4 MiB of a response body that the HTTP transport keeps by default, so that the
+// reconciler can read every object back.
+inline constexpr size_t kMaxWormObjectBytes = 1024 * 1024;
 
 // The bucket and the service's own credentials for it.
 struct WormTarget {
@@ -45,6 +49,7 @@ struct WormTarget {
   // reconciler want: the configuration accepts COMPLIANCE alone.
   std::string object_lock_mode = "COMPLIANCE";
   uint64_t records_per_object = kMaxRecordsPerWormObject;
+  size_t object_bytes = kMaxWormObjectBytes;
 };
 
 // Counters for /metrics, shared by the exporter and the reconciler.
@@ -116,7 +121,8 @@ class WormExporter {
 
   // Exports up to `max_checkpoints` signed checkpoints not exported yet, smallest first within
   // each log. For each: the records after the log's last exported record, up to the
-  // checkpoint's size, in objects of at most target.records_per_object records, then the
+  // checkpoint's size, in objects of at most target.records_per_object records and
+  // target.object_bytes bytes, then the
   // checkpoint itself. Every object is locked until now + the longest retention of the event
   // classes it contains (a checkpoint: of every class), and its row is written as soon as S3
   // has stored it. Stops at the first failure and returns it, so the next call resumes there.
@@ -125,8 +131,10 @@ class WormExporter {
  private:
   Status ExportCheckpoint(const std::string& organization_id, uint64_t tree_size,
                           const std::string& signed_note, WormExportSummary& summary);
-  Status ExportRecords(const std::string& organization_id, const std::string& origin,
-                       uint64_t first_seq, uint64_t end_seq);
+  // Exports one records object from first_seq, up to end_seq or the size limit, and returns
+  // the seq after its last record.
+  Result<uint64_t> ExportRecords(const std::string& organization_id, const std::string& origin,
+                                 uint64_t first_seq, uint64_t end_seq);
   Status PutAndRecord(WormObject object, const std::string& body, std::string_view content_type);
 
   store::Database& db_;

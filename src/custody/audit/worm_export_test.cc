@@ -339,6 +339,25 @@ TEST_F(WormExportTest, SplitsLongRangesAndKeepsLogsApart) {
   EXPECT_EQ(bucket_.calls, expected);
 }
 
+TEST_F(WormExportTest, SplitsObjectsBySize) {
+  AppendRecords("org_1", 5);
+  SignCheckpoint("org_1");
+  // Each record's line is a few hundred bytes, so two fit under 700 bytes and three do not.
+  target_.object_bytes = 700;
+  ASSERT_TRUE(Exporter().ExportPending().ok());
+
+  std::vector<std::pair<uint64_t, uint64_t>> ranges;
+  for (const WormObject& row : Rows()) {
+    if (row.kind == "records") {
+      ranges.emplace_back(row.first_seq, row.end_seq);
+      EXPECT_LE(bucket_.objects.at(row.object_key)[0].body.size(), 700u + 200u)
+          << "the header line is not counted";
+    }
+  }
+  const std::vector<std::pair<uint64_t, uint64_t>> expected = {{0, 2}, {2, 4}, {4, 5}};
+  EXPECT_EQ(ranges, expected);
+}
+
 TEST_F(WormExportTest, ResumesAfterFailure) {
   AppendRecords("org_1", 4);
   SignCheckpoint("org_1");
