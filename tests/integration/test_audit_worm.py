@@ -172,6 +172,18 @@ class AuditWormTest(unittest.TestCase):
         self.assertEqual(failed.returncode, 5, describe(failed))
         self.assertIn("record 1 is missing", failed.stderr)
 
+    def test_auditor_may_monitor_but_not_export(self):
+        _, token = self.api.create_user_with_role(
+            "auditor", self.organization.root_entity_id, "auditor")
+        cli = Cli(os.environ["CUSTODY_CLI"], self.server.base_url, token, self.server.directory)
+        state = os.path.join(self.server.directory, "auditor-monitor-state")
+        monitored = cli.run("audit", "monitor", "--state", state, "--key", self.verifier_key(),
+                            "--once")
+        self.assertEqual(monitored.returncode, 0, describe(monitored))
+        exported = cli.run("audit", "export", "--out",
+                           os.path.join(self.server.directory, "auditor-trail.json"))
+        self.assertEqual(exported.returncode, 3, describe(exported))
+
     def test_cli_monitor_follows_checkpoints(self):
         cli = self.cli()
         key = self.verifier_key()
