@@ -319,6 +319,55 @@ TEST_F(RelyingPartyTest, DiscoveryIssuerMismatchFails) {
   EXPECT_EQ(rp_.Begin(db(), request).status().code(), ErrorCode::kUpstreamFailed);
 }
 
+TEST_F(RelyingPartyTest, CliCodeRedeemedOnceWithVerifier) {
+  const std::string verifier = crypto::RandomAlphanumeric(64);
+  BeginRequest request;
+  request.organization_id = acme_id();
+  request.binding = binding_;
+  request.return_to = "/";
+  request.cli_redirect = "http://127.0.0.1:5555/callback";
+  request.cli_challenge = CodeChallengeS256(verifier);
+  Result<std::string> url = rp_.Begin(db(), request);
+  ASSERT_TRUE(url.ok()) << url.status().ToString();
+  std::map<std::string, std::string> params = QueryOf(*url);
+  idp_.token_response = idp_.Sign(idp_.Claims(params["nonce"]));
+  std::string reason;
+  Result<CompletedFlow> completed = Complete(params["state"], &reason);
+  ASSERT_TRUE(completed.ok()) << reason;
+  EXPECT_EQ(completed->cli_redirect, "http://127.0.0.1:5555/callback");
+
+  const Secret code(crypto::RandomAlphanumeric(43));
+  ASSERT_TRUE(rp_.AttachCliCode(db(), params["state"], "ses_x", code).ok());
+  // A wrong verifier spends the code, so the right one cannot follow.
+  EXPECT_EQ(rp_.RedeemCliCode(db(), code.Reveal(), "wrong-verifier").status().code(),
+            ErrorCode::kUnauthenticated);
+  EXPECT_FALSE(rp_.RedeemCliCode(db(), code.Reveal(), verifier).ok());
+
+  const Secret second(crypto::RandomAlphanumeric(43));
+  ASSERT_TRUE(rp_.AttachCliCode(db(), params["state"], "ses_x", second).ok());
+  Result<std::string> session = rp_.RedeemCliCode(db(), second.Reveal(), verifier);
+  ASSERT_TRUE(session.ok());
+  EXPECT_EQ(*session, "ses_x");
+  EXPECT_FALSE(rp_.RedeemCliCode(db(), second.Reveal(), verifier).ok());
+}
+
+TEST_F(RelyingPartyTest, CliCodeExpiresWithRequest) {
+  const std::string verifier = crypto::RandomAlphanumeric(64);
+  BeginRequest request;
+  request.organization_id = acme_id();
+  request.binding = binding_;
+  request.return_to = "/";
+  request.cli_redirect = "http://127.0.0.1:5555/callback";
+  request.cli_challenge = CodeChallengeS256(verifier);
+  Result<std::string> url = rp_.Begin(db(), request);
+  ASSERT_TRUE(url.ok());
+  std::map<std::string, std::string> params = QueryOf(*url);
+  const Secret code(crypto::RandomAlphanumeric(43));
+  ASSERT_TRUE(rp_.AttachCliCode(db(), params["state"], "ses_x", code).ok());
+  clock_.Advance(std::chrono::seconds(601));
+  EXPECT_FALSE(rp_.RedeemCliCode(db(), code.Reveal(), verifier).ok());
+}
+
 TEST_F(RelyingPartyTest, EndSessionUrlNamesClient) {
   Result<Provider> provider = store::ReadReturning<Provider>(
       db(), [&](store::Transaction& tx) { return GetProvider(tx, acme_id(), sealing_key_); });
