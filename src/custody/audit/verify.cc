@@ -387,7 +387,7 @@ VerifyReport Verify(const ExportBundle& bundle, const VerifyOptions& options) {
                      "the pinned checkpoint has size " + std::to_string(pin->checkpoint.size) +
                          " but the export's latest has size " + std::to_string(tree_size) +
                          ": the log shrank, so " + RecordRange(tree_size, pin->checkpoint.size) +
-                         " are gone");
+                         (pin->checkpoint.size == tree_size + 1 ? " is" : " are") + " gone");
     }
   }
 
