@@ -237,7 +237,7 @@ WormExporter::WormExporter(store::Database& db, aws::S3Client& s3, const Clock& 
 
 Result<WormExportSummary> WormExporter::ExportPending(int max_checkpoints) {
   std::vector<PendingCheckpoint> pending;
-  CUSTODY_RETURN_IF_ERROR(db_.Read([&](store::Transaction& tx) -> Status {
+  const Status listed = db_.Read([&](store::Transaction& tx) -> Status {
     CUSTODY_ASSIGN_OR_RETURN(
         const std::vector<store::Row> rows,
         tx.Query("SELECT c.organization_id, c.tree_size, c.signed_note FROM audit_checkpoints c "
@@ -250,7 +250,12 @@ Result<WormExportSummary> WormExporter::ExportPending(int max_checkpoints) {
           {row.Text(0), static_cast<uint64_t>(row.Int64(1)), std::string(row.Bytes(2))});
     }
     return Status::Ok();
-  }));
+  });
+  if (!listed.ok()) {
+    metrics_.export_failures.fetch_add(1);
+    log::Error("audit export failed", {{"error", listed.ToString()}});
+    return listed;
+  }
 
   WormExportSummary summary;
   for (const PendingCheckpoint& checkpoint : pending) {
