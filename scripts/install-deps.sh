@@ -32,6 +32,8 @@ packages=(
   simplesamlphp php8.2-cli php8.2-cgi php8.2-xml php8.2-mbstring
   # load tests
   wrk nginx-light
+  # SCIM filter fuzzer: clang with its libFuzzer runtime (the build itself uses g++)
+  clang libclang-rt-14-dev
 )
 
 missing=()
@@ -65,7 +67,8 @@ if ! command -v npm >/dev/null; then
   fi
   DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends npm </dev/null
 fi
-for folder in "$repo_root/tests/support/oidc-idp"; do
+# tests/scim holds newman, which runs Microsoft's SCIM validation collection.
+for folder in "$repo_root/tests/support/oidc-idp" "$repo_root/tests/scim"; do
   if [ ! -d "$folder/node_modules" ] || [ "$folder/package-lock.json" -nt "$folder/node_modules" ]; then
     echo "install-deps: npm ci in ${folder#"$repo_root"/}"
     npm ci --prefix "$folder" --no-audit --no-fund

@@ -17,6 +17,8 @@ void RegisterApiRoutes(http::Router& router, ApiContext& api) {
   RegisterSessionRoutes(router, api);
   RegisterSsoRoutes(router, api);
   RegisterAuthRoutes(router, api);
+  RegisterScimRoutes(router, api);
+  RegisterScimAdminRoutes(router, api);
   RegisterSamlSettingsRoutes(router, api);
   RegisterSamlSignInRoutes(router, api);
 }

@@ -21,6 +21,9 @@ void RegisterVersionRoutes(http::Router& router, ApiContext& api);
 void RegisterAuditRecordRoutes(http::Router& router, ApiContext& api);
 void RegisterSessionRoutes(http::Router& router, ApiContext& api);
 void RegisterSsoRoutes(http::Router& router, ApiContext& api);
+// /scim/v2, authenticated by SCIM tokens (scim.cc), and the admin API under /api/v1/scim.
+void RegisterScimRoutes(http::Router& router, ApiContext& api);
+void RegisterScimAdminRoutes(http::Router& router, ApiContext& api);
 // The /api/v1/audit routes: checkpoints, proofs, entries and verifier keys. `signer` must
 // outlive the router. The server registers these, since they need its signing keys.
 void RegisterAuditLogRoutes(http::Router& router, ApiContext& api,
