@@ -319,6 +319,12 @@ http::Response TokenEndpoint(ApiContext& api, const http::Request& request) {
     }
     body = std::move(parsed).value();
   }
+  for (const char* field : {"grant_type", "refresh_token", "code", "code_verifier"}) {
+    if (body.contains(field) && !body[field].is_string()) {
+      return ErrorResponse(
+          InvalidArgument(std::string(field) + " must be a string", "/" + std::string(field)));
+    }
+  }
   const std::string grant_type = body.value("grant_type", "refresh_token");
   std::string reason;
   Result<identity::Session> session = Unauthenticated("the refresh credential is invalid");
@@ -403,8 +409,8 @@ http::Response SignOut(ApiContext& api, const http::Request& request) {
     principal = AuthenticateAccessToken(api, request, *cookie, true, &reason);
   } else if (!request.body.empty()) {
     Result<nlohmann::json> body = http::ParseJsonObjectBody(request);
-    if (body.ok()) {
-      const std::string credential = body->value("refresh_token", "");
+    if (body.ok() && body->contains("refresh_token") && (*body)["refresh_token"].is_string()) {
+      const std::string credential = (*body)["refresh_token"].get<std::string>();
       Result<identity::Session> session =
           store::ReadReturning<identity::Session>(api.db, [&](store::Transaction& tx) {
             return identity::AuthenticateRefreshCredential(tx, api.clock, credential, &reason);

@@ -5,6 +5,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "custody/api/auth.h"
 #include "custody/api/routes.h"
 #include "custody/api/shapes.h"
 #include "custody/http/json.h"
@@ -49,6 +50,10 @@ Result<T> ManageScim(ApiContext& api, const RequestContext& context, evidence::A
       api.db, api.clock, context, entry, [&](store::Transaction& tx) -> Result<T> {
         CUSTODY_RETURN_IF_ERROR(
             evidence::AuthorizeOrganizationAction(tx, context, Action::kManageSso, entry));
+        // Changes (not the ".list" reads) need a recent MFA sign-in when step-up is on.
+        if (!entry.action.ends_with(".list")) {
+          CUSTODY_RETURN_IF_ERROR(RequireStepUp(api, tx, context));
+        }
         return operation(tx);
       });
 }

@@ -293,7 +293,11 @@ Status RunLogin(aws::HttpTransport& transport, const std::string& server_url,
   if (!token.contains("refresh_token") || !token["refresh_token"].is_string()) {
     return UpstreamFailed("the server returned no refresh credential");
   }
-  StoredCredential credential{server_url, token.value("organization_id", options.organization_id),
+  const auto organization = token.find("organization_id");
+  StoredCredential credential{server_url,
+                              organization != token.end() && organization->is_string()
+                                  ? organization->get<std::string>()
+                                  : options.organization_id,
                               Secret(token["refresh_token"].get<std::string>())};
   CUSTODY_RETURN_IF_ERROR(SaveCredential(credential_path, credential));
   err << "Signed in. The credential is stored in " << credential_path.string() << "\n";
@@ -316,9 +320,12 @@ Status RunLogout(aws::HttpTransport& transport, const std::filesystem::path& cre
   }
   std::filesystem::remove(credential_path);
   err << "Signed out.\n";
-  if (signed_out.ok() && (*signed_out)["end_session_url"].is_string()) {
-    err << "To sign out of your identity provider too, open:\n  "
-        << (*signed_out)["end_session_url"].get<std::string>() << "\n";
+  if (signed_out.ok()) {
+    const auto url = signed_out->find("end_session_url");
+    if (url != signed_out->end() && url->is_string()) {
+      err << "To sign out of your identity provider too, open:\n  " << url->get<std::string>()
+          << "\n";
+    }
   }
   return Status::Ok();
 }
