@@ -125,6 +125,11 @@ class SamlSignInTest(support.ServerTestCase):
 
     def assertSignedIn(self, response: support.Response, user: dict) -> None:
         self.assertStatus(response, 303, "ACS")
+        cookies = [value for key, value in response.headers if key.lower() == "set-cookie"]
+        self.assertTrue(
+            any("custody-session=" in cookie for cookie in cookies),
+            f"the ACS sets the session cookie: {cookies}",
+        )
         records = support.records_for_request(self.admin.audit_records(), response.request_id)
         sign_ins = [r for r in records if r["action"] == "auth.sign_in.saml"]
         self.assertEqual(len(sign_ins), 1, f"one sign-in record: {records}")
@@ -155,7 +160,40 @@ class SamlSignInTest(support.ServerTestCase):
     def test_full_sign_in(self):
         post, cookie = self.idp_response("alice", "alice-pw")
         self.assertEqual(post.acs_url, self.settings["acs_url"])
-        self.assertSignedIn(self.post_acs(post.saml_response, cookie), self.alice)
+        response = self.post_acs(post.saml_response, cookie)
+        self.assertSignedIn(response, self.alice)
+        self.assertEqual(response.header("Location"), "/")
+        # The session cookie authenticates the browser's API calls as alice.
+        session = [
+            value.split(";")[0]
+            for key, value in response.headers
+            if key.lower() == "set-cookie" and "custody-session=" in value
+        ][0]
+        me = support.http_request(
+            "127.0.0.1", self.server.port, "GET", "/api/v1/me", [("Cookie", session)]
+        )
+        self.assertStatus(me, 200, "GET /api/v1/me with the session cookie")
+        self.assertEqual(me.json()["user"]["id"], self.alice["id"])
+
+    def test_return_to_kept(self):
+        response = support.Api(self.server.port).get(
+            f"/sso/saml/{self.org.organization_id}/login?return_to=%2Fevidence%3Fpage%3D2"
+        )
+        self.assertStatus(response, 302, "login start")
+        post = self.idp.sign_in(response.header("Location"), "alice", "alice-pw")
+        signed_in = self.post_acs(post.saml_response, cookie_from(response, REQUEST_COOKIE))
+        self.assertSignedIn(signed_in, self.alice)
+        self.assertEqual(signed_in.header("Location"), "/evidence?page=2")
+
+    def test_foreign_return_to_ignored(self):
+        response = support.Api(self.server.port).get(
+            f"/sso/saml/{self.org.organization_id}/login?return_to=%2F%2Fevil.example%2F"
+        )
+        self.assertStatus(response, 302, "login start")
+        post = self.idp.sign_in(response.header("Location"), "alice", "alice-pw")
+        signed_in = self.post_acs(post.saml_response, cookie_from(response, REQUEST_COOKIE))
+        self.assertSignedIn(signed_in, self.alice)
+        self.assertEqual(signed_in.header("Location"), "/")
 
     def test_mfa_policy_rejects_password_only(self):
         self.set_policy(require_mfa=True)
@@ -169,6 +207,7 @@ class SamlSignInTest(support.ServerTestCase):
         rejected = self.post_acs(post.saml_response, cookie)
         self.assertStatus(rejected, 403, "password-only sign-in under an MFA policy")
         self.assertIn(b"Multi-factor authentication required", rejected.body)
+        self.assertIn(f"/sso/saml/{self.org.organization_id}/login".encode(), rejected.body)
 
         post, cookie = self.idp_response("bob", "bob-mfa")
         self.assertIn(saml_idp.REFEDS_MFA, post.xml())

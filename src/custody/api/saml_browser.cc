@@ -2,21 +2,33 @@
 
 #include <fmt/format.h>
 
+#include "custody/api/auth.h"
 #include "custody/common/error_catalog.h"
 #include "custody/identity/saml/authn_request.h"
+#include "custody/identity/saml/service.h"
 
 namespace custody::api {
 namespace {
 
-bool IsHttps(const ApiContext& api) {
+// Secure cookies follow the sign-in settings when the server has them, else the public URL.
+bool UseSecureCookies(const ApiContext& api) {
+  if (api.auth != nullptr) {
+    return api.auth->settings.cookie_secure;
+  }
   return api.public_url.starts_with("https://");
 }
 
-std::string PageHtml(std::string_view title, std::string_view message) {
+std::string PageHtml(std::string_view title, std::string_view message,
+                     std::string_view retry_url = {}) {
+  std::string retry;
+  if (!retry_url.empty()) {
+    retry = fmt::format("<p><a href=\"{}\">Sign in again</a></p>",
+                        identity::saml::XmlEscape(retry_url));
+  }
   return fmt::format(
       "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><title>{0}</title>"
-      "</head><body><h1>{0}</h1><p>{1}</p></body></html>\n",
-      identity::saml::XmlEscape(title), identity::saml::XmlEscape(message));
+      "</head><body><h1>{0}</h1><p>{1}</p>{2}</body></html>\n",
+      identity::saml::XmlEscape(title), identity::saml::XmlEscape(message), retry);
 }
 
 }  // namespace
@@ -26,7 +38,7 @@ std::string BrowserCookie(const ApiContext& api, std::string_view name, std::str
                           CrossSite cross_site) {
   std::string cookie =
       fmt::format("{}={}; Path={}; Max-Age={}; HttpOnly", name, value, path, max_age.count());
-  if (IsHttps(api)) {
+  if (UseSecureCookies(api)) {
     cookie +=
         cross_site == CrossSite::kAllowPost ? "; Secure; SameSite=None" : "; Secure; SameSite=Lax";
   }
@@ -37,35 +49,15 @@ std::string ExpiredCookie(const ApiContext& api, std::string_view name, std::str
   return BrowserCookie(api, name, "", path, std::chrono::seconds(0), CrossSite::kLax);
 }
 
-std::optional<std::string> ReadCookie(const http::Request& request, std::string_view name) {
-  for (const auto& [field, value] : request.headers) {
-    if (!http::EqualsIgnoreCase(field, "Cookie")) {
-      continue;
-    }
-    std::string_view rest = value;
-    while (!rest.empty()) {
-      const size_t end = rest.find(';');
-      std::string_view pair = rest.substr(0, end);
-      rest = end == std::string_view::npos ? std::string_view() : rest.substr(end + 1);
-      while (!pair.empty() && pair.front() == ' ') {
-        pair.remove_prefix(1);
-      }
-      const size_t equals = pair.find('=');
-      if (equals != std::string_view::npos && pair.substr(0, equals) == name) {
-        return std::string(pair.substr(equals + 1));
-      }
-    }
-  }
-  return std::nullopt;
-}
-
-http::Response BrowserErrorPage(const Status& status, std::string_view reason) {
+http::Response BrowserErrorPage(const Status& status, std::string_view reason,
+                                std::string_view retry_url) {
   const int code = DescribeError(status.code()).http_status;
   std::string body;
   if (reason == identity::kReasonMfaRequired) {
     body = PageHtml("Multi-factor authentication required",
-                    "Your organization requires multi-factor authentication. Sign in again at "
-                    "your identity provider with a second factor.");
+                    "Your organization requires multi-factor authentication. Sign in again and "
+                    "confirm with a second factor at your identity provider.",
+                    retry_url);
   } else if (status.code() == ErrorCode::kNotFound) {
     body = PageHtml("Not found", "This sign-in address does not exist or is not set up.");
   } else if (code >= 500) {
@@ -113,14 +105,27 @@ http::Response FinishSignIn(ApiContext& api, const http::Request& request,
     if (!evidence::IsDenial(session.status())) {
       LogRequestFailure(request, "auth.sign_in", session.status());
     }
-    return BrowserErrorPage(session.status(), reason);
+    // The retry starts a new AuthnRequest, which lists the MFA classes because the policy
+    // requires MFA.
+    const std::string login_url =
+        identity::saml::ServiceProviderFor(api.public_url, sign_in.organization_id).login_url;
+    return BrowserErrorPage(session.status(), reason, login_url);
   }
-  // TODO: hand the session to api::StartBrowserSession (api/auth.h, not written yet). Until
-  // then the browser gets no session cookie, and the session exists only in the database.
-  http::Response response{303, {}, ""};
-  response.headers.Set("Location", IsLocalPath(return_to) ? std::string(return_to) : "/");
-  response.headers.Set("Cache-Control", "no-store");
-  return response;
+  const std::string target = IsLocalPath(return_to) ? std::string(return_to) : "/";
+  if (api.auth == nullptr) {
+    // A server built without sign-in services (tests of other modules) issues no cookies.
+    http::Response response{303, {}, ""};
+    response.headers.Set("Location", target);
+    response.headers.Set("Cache-Control", "no-store");
+    return response;
+  }
+  Result<http::Response> started = StartBrowserSession(api, *session, target);
+  if (!started.ok()) {
+    LogRequestFailure(request, "auth.sign_in", started.status());
+    return BrowserErrorPage(started.status());
+  }
+  started->headers.Set("Cache-Control", "no-store");
+  return std::move(started).value();
 }
 
 }  // namespace custody::api

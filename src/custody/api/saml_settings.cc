@@ -1,6 +1,7 @@
 // /api/v1/sso/saml: the organization's SAML identity provider, managed by admins.
 #include <nlohmann/json.hpp>
 
+#include "custody/api/auth.h"
 #include "custody/api/routes.h"
 #include "custody/http/json.h"
 #include "custody/identity/saml/metadata.h"
@@ -126,6 +127,7 @@ Result<http::Response> PutSettings(ApiContext& api, const RequestContext& contex
           [&](store::Transaction& tx) -> Result<saml::SamlSettings> {
             CUSTODY_RETURN_IF_ERROR(
                 evidence::AuthorizeOrganizationAction(tx, context, Action::kManageSso, entry));
+            CUSTODY_RETURN_IF_ERROR(RequireStepUp(api, tx, context));
             CUSTODY_RETURN_IF_ERROR(saml::PutSamlSettings(tx, api.clock, settings));
             return saml::GetSamlSettings(tx, settings.organization_id);
           }));
@@ -152,6 +154,7 @@ Result<http::Response> DeleteSettings(ApiContext& api, const RequestContext& con
       api.db, api.clock, context, entry, [&](store::Transaction& tx) -> Status {
         CUSTODY_RETURN_IF_ERROR(
             evidence::AuthorizeOrganizationAction(tx, context, Action::kManageSso, entry));
+        CUSTODY_RETURN_IF_ERROR(RequireStepUp(api, tx, context));
         return saml::DeleteSamlSettings(tx, context.principal.organization_id);
       });
   if (!deleted.ok()) {

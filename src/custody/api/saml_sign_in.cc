@@ -10,12 +10,14 @@
 #include <string>
 #include <string_view>
 
+#include "custody/api/auth.h"
 #include "custody/api/routes.h"
 #include "custody/api/saml_browser.h"
 #include "custody/common/log.h"
 #include "custody/http/target.h"
 #include "custody/identity/organizations.h"
 #include "custody/identity/saml/metadata.h"
+#include "custody/identity/saml/response.h"
 #include "custody/identity/saml/service.h"
 #include "custody/identity/saml/settings.h"
 #include "custody/identity/sign_in.h"
@@ -145,15 +147,16 @@ http::Response ConsumeAssertion(ApiContext& api, http::Request& request) {
   if (!form.ok()) {
     return RejectSignIn(api, request, *organization_id, form.status(), saml::kReasonEncoding);
   }
-  const std::string browser_secret = ReadCookie(request, kRequestCookie).value_or(std::string());
+  const std::string browser_secret = CookieValue(request, kRequestCookie).value_or(std::string());
 
   std::string reason;
   const Result<saml::ConsumedResponse> consumed =
       saml::ConsumeResponse(api.db, api.clock, api.public_url, *organization_id,
                             (*form)["SAMLResponse"], browser_secret, &reason);
   if (!consumed.ok()) {
-    http::Response page = RejectSignIn(api, request, *organization_id, consumed.status(),
-                                       reason.empty() ? "saml_rejected" : reason);
+    http::Response page =
+        RejectSignIn(api, request, *organization_id, consumed.status(),
+                     reason.empty() ? std::string(saml::kReasonMalformed) : reason);
     page.headers.Add("Set-Cookie",
                      ExpiredCookie(api, kRequestCookie, CookiePath(*organization_id)));
     return page;
