@@ -28,8 +28,9 @@ packages=(
   # OIDC integration tests: the npm package oidc-provider is the identity provider
   nodejs
   # SAML integration tests: SimpleSAMLphp as the identity provider under `php -S`
-  # (php8.2-xml provides the DOM extension it needs but does not declare)
-  simplesamlphp php8.2-cli php8.2-cgi php8.2-xml php8.2-mbstring
+  # (php8.2-xml provides the DOM extension it needs but does not declare), and the openssl
+  # command that makes its signing certificate
+  simplesamlphp php8.2-cli php8.2-cgi php8.2-xml php8.2-mbstring openssl
   # load tests
   wrk nginx-light
   # SCIM filter fuzzer: clang with its libFuzzer runtime (the build itself uses g++)
