@@ -2,9 +2,12 @@
 // and at the Assertion with RSA-SHA256, and on copies of it that an attacker could make.
 #include "custody/identity/saml/response.h"
 
+#include <atomic>
 #include <fstream>
 #include <sstream>
 #include <string>
+#include <thread>
+#include <vector>
 
 #include <gtest/gtest.h>
 
@@ -325,6 +328,27 @@ TEST_F(ResponseTest, SingleByteChangesNeverAlterAcceptedValues) {
     EXPECT_EQ(result->replay_expires_at, original->replay_expires_at) << "byte " << at;
   }
   EXPECT_GT(rejected, accepted);
+}
+
+// Request handlers validate on several worker threads at once.
+TEST_F(ResponseTest, ConcurrentValidations) {
+  constexpr int kThreads = 4;
+  constexpr int kRounds = 10;
+  std::atomic<int> accepted = 0;
+  std::vector<std::thread> threads;
+  for (int t = 0; t < kThreads; ++t) {
+    threads.emplace_back([&] {
+      for (int round = 0; round < kRounds; ++round) {
+        if (ValidateResponse(xml_, policy_, clock_).ok()) {
+          ++accepted;
+        }
+      }
+    });
+  }
+  for (std::thread& thread : threads) {
+    thread.join();
+  }
+  EXPECT_EQ(accepted.load(), kThreads * kRounds);
 }
 
 }  // namespace
