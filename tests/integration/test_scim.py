@@ -366,5 +366,5 @@ class DeprovisioningTest(ScimTestCase):
             {"op": "replace", "path": "active", "value": False}))
 
         self.assertEqual(leaver.get("/api/v1/me").status, 401)
-        refused = leaver.post(download_path)
-        self.assertEqual(refused.status, 401, refused.describe())
+        rejected = leaver.post(download_path)
+        self.assertEqual(rejected.status, 401, rejected.describe())

@@ -1,7 +1,7 @@
 """Microsoft's SCIM validation collection for Entra ID, run with npm newman against custodyd.
 
 The collection (MIT, from Microsoft's SCIMReferenceCode) is read from the shared conformance
-folder beside the repository; tests/scim holds newman (`npm ci --prefix tests/scim`, which
+folder beside the repository, and tests/scim contains newman (`npm ci --prefix tests/scim`, which
 scripts/install-deps.sh runs). Its "Get Token" folder calls the reference server's own token
 endpoint and is left out: the SCIM token comes from /api/v1/scim/tokens instead.
 """

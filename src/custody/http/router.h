@@ -5,13 +5,13 @@
 //
 // A pattern segment is either literal text or "{name}", which matches any one non-empty
 // segment and stores it (percent-decoded) in Request::path_params. A last segment "{name...}"
-// matches the rest of the path, one or more segments that may be empty, and stores them joined
-// with "/" after escaping "%" as "%25" and "/" as "%2F" in each, so that the handler can split
-// them again without ambiguity; it loses to every other pattern that matches. When several patterns
-// match a path, the one with a literal segment where the others have a parameter wins, comparing
-// from the left: "/users/me" beats "/users/{user_id}". Matching is case-sensitive; a trailing "/"
-// is a different path. Add every route before the server starts: Match is safe to call from
-// many threads, Add is not.
+// matches the rest of the path: one or more segments, which may be empty. It stores them joined
+// with "/", each with "%" escaped as "%25" and "/" as "%2F", so that the handler can split them
+// again without ambiguity, and every other pattern that matches a path wins over it. When
+// several patterns match a path, the one with a literal segment where the others have a
+// parameter wins, comparing from the left: "/users/me" beats "/users/{user_id}". Matching is
+// case-sensitive; a trailing "/" is a different path. Add every route before the server starts:
+// Match is safe to call from many threads, Add is not.
 #pragma once
 
 #include <map>

@@ -1,6 +1,6 @@
 // Round trips of the JSON examples of RFC 7643 §8 and RFC 7644 §3-4, read from the conformance
-// folder (one file per example). Bulk examples are left out: Custody does not support Bulk and
-// says so in its ServiceProviderConfig.
+// folder (one file per example). Bulk examples are left out: Custody does not support Bulk, and
+// its ServiceProviderConfig states that.
 #include <fstream>
 #include <set>
 #include <sstream>

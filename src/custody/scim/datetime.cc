@@ -61,9 +61,11 @@ std::optional<int64_t> ParseDateTime(std::string_view text) {
       !ReadDigits(text, &position, 2, &second)) {
     return std::nullopt;
   }
+
   if (month < 1 || month > 12 || day < 1 || day > 31 || hour > 23 || minute > 59 || second > 60) {
     return std::nullopt;
   }
+
   int64_t micros = 0;
   if (position < text.size() && text[position] == '.') {
     ++position;
@@ -78,6 +80,7 @@ std::optional<int64_t> ParseDateTime(std::string_view text) {
       return std::nullopt;
     }
   }
+
   int64_t offset_minutes = 0;
   if (position < text.size() && (text[position] == 'Z' || text[position] == 'z')) {
     ++position;
@@ -94,9 +97,11 @@ std::optional<int64_t> ParseDateTime(std::string_view text) {
   } else {
     return std::nullopt;
   }
+
   if (position != text.size()) {
     return std::nullopt;
   }
+
   const int64_t seconds = DaysFromCivil(year, month, day) * 86400 + hour * 3600 + minute * 60 +
                           std::min(second, 59) - offset_minutes * 60;
   return seconds * 1000000 + micros;

@@ -1,6 +1,6 @@
 // SCIM errors (RFC 7644 §3.12). Inside the scim module a failure is a Status whose field() is
-// the SCIM error's scimType ("invalidFilter", "uniqueness", ...) or empty when the status code
-// alone says what went wrong; ToScimError turns it into the HTTP status and the scimType.
+// the SCIM error's scimType ("invalidFilter", "uniqueness", ...), or empty when the status code
+// is enough. ToScimError turns such a Status into the HTTP status and the scimType.
 #pragma once
 
 #include <string>

@@ -113,6 +113,7 @@ std::optional<double> ParseJsonNumber(std::string_view token) {
   if (i < token.size() && token[i] == '-') {
     ++i;
   }
+
   if (i >= token.size() || !IsDigit(token[i])) {
     return std::nullopt;
   }
@@ -123,6 +124,7 @@ std::optional<double> ParseJsonNumber(std::string_view token) {
       ++i;
     }
   }
+
   if (i < token.size() && token[i] == '.') {
     ++i;
     if (i >= token.size() || !IsDigit(token[i])) {
@@ -132,6 +134,7 @@ std::optional<double> ParseJsonNumber(std::string_view token) {
       ++i;
     }
   }
+
   if (i < token.size() && (token[i] == 'e' || token[i] == 'E')) {
     ++i;
     if (i < token.size() && (token[i] == '+' || token[i] == '-')) {
@@ -144,9 +147,11 @@ std::optional<double> ParseJsonNumber(std::string_view token) {
       ++i;
     }
   }
+
   if (i != token.size()) {
     return std::nullopt;
   }
+
   double value = 0;
   const auto [end, error] = std::from_chars(token.data(), token.data() + token.size(), value);
   if (error != std::errc() || end != token.data() + token.size() || !std::isfinite(value)) {

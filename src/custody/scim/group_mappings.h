@@ -31,10 +31,10 @@ struct GroupMapping {
   int64_t seq = 0;
 };
 
-// Maps the group to `role` on the entity. Fails with kInvalidArgument for an unknown role
-// ("/role"), a group that is not a SCIM group of the organization ("/group_id") or an entity that
-// is not one of its entities ("/entity_id"), and kConflict when the group already has a mapping
-// on that entity. context.actor is the admin.
+// Maps the group to `role` on the entity; context.actor is the admin. Fails with kConflict when
+// the group already has a mapping on that entity. Fails with kInvalidArgument for an unknown role
+// ("/role"), for a group that is not a SCIM group of the organization ("/group_id"), and for an
+// entity that is not one of its entities ("/entity_id").
 Result<GroupMapping> CreateGroupMapping(store::Transaction& tx, const Clock& clock,
                                         ChangeContext& context, std::string_view group_id,
                                         std::string_view entity_id, std::string_view role);

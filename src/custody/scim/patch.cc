@@ -74,6 +74,7 @@ Result<Target> ResolveTarget(ResourceKind kind, const PatchPath& path) {
                                    EqualsIgnoreCase(attribute.attribute, "schemas"))) {
     return ScimInvalid(kMutability, attribute.attribute + " cannot be changed");
   }
+
   Target target;
   target.path = &path;
   target.definition = FindAttribute(kind, attribute.schema, attribute.attribute);
@@ -83,6 +84,7 @@ Result<Target> ResolveTarget(ResourceKind kind, const PatchPath& path) {
   if (target.definition->mutability == Mutability::kReadOnly) {
     return ScimInvalid(kMutability, attribute.ToString() + " is read-only");
   }
+
   target.in_extension =
       !attribute.schema.empty() && !EqualsIgnoreCase(attribute.schema, CoreSchema(kind).id);
   if (!attribute.sub_attribute.empty()) {
@@ -91,6 +93,7 @@ Result<Target> ResolveTarget(ResourceKind kind, const PatchPath& path) {
       return ScimInvalid(kInvalidPath, "unknown attribute " + attribute.ToString());
     }
   }
+
   if (path.has_filter && !target.definition->multi_valued) {
     return ScimInvalid(kInvalidPath,
                        "a value filter needs a multi-valued attribute: " + attribute.ToString());

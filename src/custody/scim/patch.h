@@ -1,11 +1,13 @@
 // PATCH (RFC 7644 §3.5.2) on a resource in its canonical JSON form (NormalizeResource).
 //
-// Supported: "add", "replace" and "remove" in any letter case (Entra sends "Replace"); paths
-// with a sub-attribute ("name.givenName"), a schema URN prefix, a value filter
-// (`emails[type eq "work"].value`, `members[value eq "usr_..."]`); operations without a path
-// whose value object holds attributes or paths as keys; "remove" of members listed in the
-// value (`{"op": "remove", "path": "members", "value": [{"value": "usr_..."}]}`, which Entra
-// sends). Deviations chosen for real clients:
+// Supported forms:
+// * "add", "replace" and "remove" in any letter case (Entra sends "Replace");
+// * paths with a sub-attribute ("name.givenName"), a schema URN prefix, or a value filter
+//   (`emails[type eq "work"].value`, `members[value eq "usr_..."]`);
+// * operations without a path, whose value object has attributes or paths as keys;
+// * "remove" of the members listed in the value, which Entra sends as
+//   `{"op": "remove", "path": "members", "value": [{"value": "usr_..."}]}`.
+// Deviations chosen for real clients:
 // * "replace" or "add" with a value filter that matches nothing, where the filter is one
 //   `attribute eq value` comparison, adds an element with that attribute (Entra replaces
 //   `emails[type eq "work"].value` on users that have no work address yet). Other filters that

@@ -86,11 +86,13 @@ void Include(const json& resource, const PatchPath& path, json& out) {
   if (scope == nullptr) {
     return;
   }
+
   std::string key;
   const json* value = FindMember(*scope, path.path.attribute, &key);
   if (value == nullptr) {
     return;
   }
+
   json& target = scope_key.empty() ? out : out[scope_key];
   if (path.has_filter && value->is_array()) {
     json& list = target[key];
@@ -104,10 +106,12 @@ void Include(const json& resource, const PatchPath& path, json& out) {
     }
     return;
   }
+
   if (path.path.sub_attribute.empty()) {
     target[key] = *value;
     return;
   }
+
   std::string sub_key;
   if (value->is_object()) {
     const json* sub = FindMember(*value, path.path.sub_attribute, &sub_key);

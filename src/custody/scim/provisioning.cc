@@ -118,6 +118,28 @@ Result<std::string> DisplayNameFor(const json& resource) {
                          " characters without control characters are needed");
 }
 
+// Moves `email` off a user that SCIM deleted, to a placeholder, so that a new SCIM user may
+// take it. A user that is not a deleted SCIM user keeps it, and the caller gets a conflict.
+Status ReleaseEmailOfDeletedUser(store::Transaction& tx, std::string_view organization_id,
+                                 std::string_view email, std::string_view except_user_id) {
+  if (IsPlaceholderEmail(email)) {
+    return Status::Ok();
+  }
+  CUSTODY_ASSIGN_OR_RETURN(
+      std::optional<store::Row> row,
+      tx.QueryOne("SELECT u.id, u.display_name FROM users u JOIN scim_users s "
+                  "ON s.organization_id = u.organization_id AND s.user_id = u.id "
+                  "WHERE u.organization_id = ? AND u.email = ? AND u.id <> ? "
+                  "AND s.deleted_at IS NOT NULL",
+                  {organization_id, email, except_user_id}));
+  if (!row.has_value()) {
+    return Status::Ok();
+  }
+  return identity::UpdateUserProfile(tx, organization_id, row->Text(0), PlaceholderEmail(),
+                                     row->Text(1))
+      .status();
+}
+
 Status AsUniqueness(const Status& status, std::string_view what) {
   if (status.code() == ErrorCode::kConflict && status.field().empty()) {
     return ScimUniqueness(std::string(what) + ": " + status.message());
@@ -323,6 +345,8 @@ Result<json> StoreUserChange(store::Transaction& tx, const Clock& clock, ChangeC
 
   CUSTODY_ASSIGN_OR_RETURN(const std::string display_name, DisplayNameFor(resource));
   const std::string email = EmailFor(user_name, user.email);
+  CUSTODY_RETURN_IF_ERROR(
+      ReleaseEmailOfDeletedUser(tx, context.organization_id, email, user.user_id));
   const Status updated =
       identity::UpdateUserProfile(tx, context.organization_id, user.user_id, email, display_name)
           .status();
@@ -717,6 +741,7 @@ Result<json> CreateUser(store::Transaction& tx, const Clock& clock, ChangeContex
   CUSTODY_ASSIGN_OR_RETURN(const std::string display_name, DisplayNameFor(resource));
 
   const std::string email = EmailFor(user_name, "");
+  CUSTODY_RETURN_IF_ERROR(ReleaseEmailOfDeletedUser(tx, context.organization_id, email, ""));
   Result<identity::User> created =
       identity::CreateUser(tx, clock, context.organization_id, email, display_name);
   if (!created.ok()) {
@@ -800,14 +825,9 @@ Status DeleteUser(store::Transaction& tx, const Clock& clock, ChangeContext& con
           .status());
   CUSTODY_RETURN_IF_ERROR(ReconcileRoles(tx, clock, context, user_id));
 
-  // The e-mail goes back to a placeholder, so that a new user may take the userName.
-  CUSTODY_ASSIGN_OR_RETURN(identity::User custody_user,
-                           identity::GetUser(tx, context.organization_id, user_id));
-  const std::string email =
-      IsPlaceholderEmail(custody_user.email) ? custody_user.email : PlaceholderEmail();
-  CUSTODY_RETURN_IF_ERROR(identity::UpdateUserProfile(tx, context.organization_id, user_id, email,
-                                                      custody_user.display_name)
-                              .status());
+  // The deleted user keeps its e-mail, so that a sign-in with it still finds an inactive user
+  // (and just-in-time provisioning cannot make a new one) until SCIM creates a user with that
+  // userName again (ReleaseEmailOfDeletedUser).
   const int64_t now = NowMicros(clock);
   CUSTODY_RETURN_IF_ERROR(
       tx.Execute("UPDATE scim_users SET deleted_at = ?, updated_at = ?, version = version + 1 "
@@ -815,9 +835,6 @@ Status DeleteUser(store::Transaction& tx, const Clock& clock, ChangeContext& con
                  {now, now, context.organization_id, user_id})
           .status());
   json changes = json::array({{{"attribute", "deleted"}, {"before", false}, {"after", true}}});
-  if (email != custody_user.email) {
-    changes.push_back({{"attribute", "email"}, {"before", custody_user.email}, {"after", email}});
-  }
   if (!removed_from.empty()) {
     changes.push_back({{"attribute", "groups"}, {"removed", removed_from}});
   }

@@ -8,10 +8,11 @@
 //   name, else userName.
 // * The SCIM endpoints see only users that SCIM created: an organization's bootstrap admin and
 //   users created through /api/v1/users are invisible to the IdP and cannot be changed by it.
-// * active:false deactivates the Custody user (identity::DeactivateUser, which refuses the last
+// * active:false deactivates the Custody user (identity::DeactivateUser, which rejects the last
 //   active admin); active:true reactivates it. DELETE deactivates, removes the user from every
-//   group, frees the userName and its e-mail for a new user, and keeps both rows; GET then
-//   returns 404 for the user.
+//   group and frees the userName; GET then returns 404 for the user. Both rows stay. The
+//   deleted user keeps its e-mail, so that sign-in with it is still rejected, until a new SCIM
+//   user takes that userName and the old user gets a placeholder e-mail.
 // * Group members hold the roles that admins mapped to the group (group_mappings.h). Each
 //   membership change recomputes the member's role assignments through the identity functions:
 //   the highest mapped role per entity. An assignment an admin made by hand on the same entity

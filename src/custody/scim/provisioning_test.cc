@@ -5,6 +5,7 @@
 
 #include "custody/authz/authorize.h"
 #include "custody/identity/role_assignments.h"
+#include "custody/identity/sign_in.h"
 #include "custody/identity/test_org.h"
 #include "custody/identity/tokens.h"
 #include "custody/identity/users.h"
@@ -390,6 +391,43 @@ TEST_F(ProvisioningTest, UnknownAndForeignMembersAreIgnored) {
                        {"members", {{{"value", foreign->at("id")}}, {{"value", "string id 1"}}}}});
   ASSERT_TRUE(group.ok()) << group.status().ToString();
   EXPECT_TRUE(group->at("members").empty());
+}
+
+TEST_F(ProvisioningTest, DeprovisionedUserCannotSignIn) {
+  Result<json> user = CreateUserFrom(R"({"userName": "bob@acme.example"})");
+  ASSERT_TRUE(user.ok());
+  const std::string id = user->at("id");
+  identity::SsoPolicy policy;
+  policy.organization_id = acme_id();
+  policy.link_by = identity::LinkBy::kEmail;
+  policy.jit_provisioning = true;
+  identity::VerifiedSignIn sign_in;
+  sign_in.organization_id = acme_id();
+  sign_in.method = std::string(identity::kMethodOidc);
+  sign_in.issuer = "https://idp.example";
+  sign_in.subject = "subject-bob";
+  sign_in.email = "bob@acme.example";
+  auto sign_in_reason = [&] {
+    std::string reason;
+    Result<identity::NewSession> session = identity::CompleteSignIn(
+        db(), policy, sign_in, identity::RequestInfo{"req-sign-in", "127.0.0.1:2"}, clock_,
+        &reason);
+    return session.ok() ? std::string("signed in") : reason;
+  };
+
+  ASSERT_TRUE(
+      Patch(ResourceKind::kUser, id, R"([{"op": "replace", "path": "active", "value": false}])")
+          .ok());
+  EXPECT_EQ(sign_in_reason(), identity::kReasonSignInUserDeactivated);
+
+  Result<json> deleted = Write([&](store::Transaction& tx, ChangeContext& context) -> Result<json> {
+    CUSTODY_RETURN_IF_ERROR(DeleteUser(tx, clock_, context, id, std::nullopt));
+    return json::object();
+  });
+  ASSERT_TRUE(deleted.ok()) << deleted.status().ToString();
+  // The deleted user keeps the e-mail, so just-in-time provisioning makes no new account.
+  sign_in.subject = "subject-other";
+  EXPECT_EQ(sign_in_reason(), identity::kReasonSignInUserDeactivated);
 }
 
 TEST_F(ProvisioningTest, ChangesRecordBeforeAndAfter) {
