@@ -197,6 +197,9 @@ Response Router::Dispatch(Request& request, const std::vector<std::string>& segm
     case Outcome::kNotFound:
       break;
   }
+  if (not_found_handler_) {
+    return not_found_handler_(request);
+  }
   return NotFoundResponse();
 }
 

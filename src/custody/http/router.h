@@ -18,6 +18,7 @@
 #include <memory>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "custody/http/message.h"
@@ -50,6 +51,10 @@ class Router {
   // or 405 problem response (405 with an Allow header). `segments` are the decoded segments.
   Response Dispatch(Request& request, const std::vector<std::string>& segments) const;
 
+  // Runs `handler` in place of the 404 problem for a request that matches no route, which is
+  // how custodyd serves the web app. A known path with another method still gets the 405.
+  void SetNotFoundHandler(Handler handler) { not_found_handler_ = std::move(handler); }
+
  private:
   struct Segment {
     std::string text;  // literal text, or the parameter name
@@ -68,6 +73,7 @@ class Router {
   static bool MoreSpecific(const RouteEntry& a, const RouteEntry& b);
 
   std::vector<std::unique_ptr<RouteEntry>> routes_;
+  Handler not_found_handler_;  // empty: the 404 problem
 };
 
 }  // namespace custody::http
