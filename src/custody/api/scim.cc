@@ -316,6 +316,8 @@ Result<json> ScimRequest::Audited(
       api_.db, api_.clock, context_, entry,
       [&](store::Transaction& tx) -> Result<json> { return operation(tx, change); });
   // Only after the commit: a rolled-back deactivation must not drop anything.
+  // NOTE: URLs presigned before the deactivation stay valid until they expire, because S3 has
+  // no way to revoke one; no new URL is signed for the user.
   if (result.ok()) {
     for (const std::string& user_id : change.deactivated_user_ids) {
       api_.credentials.Evict(change.organization_id, user_id);
