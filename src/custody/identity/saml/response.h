@@ -2,8 +2,9 @@
 // (Web Browser SSO profile, HTTP-POST binding), with OpenSAML 3.
 //
 // The checks, in order (SAML 2.0 core and profiles, OASIS 2005):
-// * the XML parses as exactly one document without a DTD, and no two elements carry the same
-//   ID attribute, so a signature reference cannot be made to resolve to a planted copy;
+// * the XML parses as exactly one document without a DTD, no two elements carry the same ID
+//   attribute (so a signature reference cannot resolve to a planted copy), and every SAML time
+//   attribute is an xs:dateTime in UTC;
 // * the root is a SAML 2.0 Response whose Destination is the ACS URL, whose Issuer (when
 //   present) is the IdP, and whose status is Success;
 // * it contains exactly one plain Assertion (no EncryptedAssertion), issued by the IdP;
@@ -11,9 +12,9 @@
 //   Each signature must reference its own parent element, the one that is consumed, with an
 //   allowed algorithm. A signature that is present but invalid rejects the response even when
 //   the other one is valid;
-// * InResponseTo on the Response and on the bearer SubjectConfirmationData equals the request
-//   id that this browser sent, or both are absent for an IdP-initiated response, which is
-//   rejected unless the organization allows it;
+// * InResponseTo on the Response and on the bearer SubjectConfirmationData agree where both
+//   are present and equal the request id that this browser sent. Both absent means an
+//   IdP-initiated response, which is rejected unless the organization allows it;
 // * a bearer SubjectConfirmation with Recipient equal to the ACS URL and NotOnOrAfter in the
 //   future; Conditions NotBefore/NotOnOrAfter; an AudienceRestriction naming the SP entity id.
 //   Every time comparison allows `max_clock_skew` either way;
@@ -21,7 +22,8 @@
 //   shorten the value that the signature covered.
 //
 // One-time use of the assertion id is not checked here, because it needs the database: the
-// caller records ValidatedAssertion::assertion_id until not_on_or_after (replay_cache.h).
+// caller records ValidatedAssertion::assertion_id until replay_expires_at (RecordAssertionUse
+// in settings.h).
 #pragma once
 
 #include <chrono>
