@@ -5,10 +5,10 @@
 
 namespace custody::identity::saml {
 
-// Initializes the SAML libraries once per process; later calls return the first outcome.
-// Every other function of this module calls it, so callers need not. Returns kInternal when
-// the libraries cannot start. The libraries stay initialized until the process exits, because
-// terminating Xerces-C while another thread parses would be undefined behaviour.
+// Initializes the SAML libraries once per process, and returns the outcome of that first call
+// every time. The functions of this module that parse XML call it, so callers need not. Returns
+// kInternal when the libraries cannot start. They stay initialized until the process exits,
+// because terminating Xerces-C while another thread parses would be undefined behaviour.
 Status InitializeSamlLibrary();
 
 }  // namespace custody::identity::saml
