@@ -306,6 +306,66 @@ http::Response OidcCallback(ApiContext& api, http::Request& request) {
   return std::move(started).value();
 }
 
+// Redeems a CLI code with its verifier. Returns the live session and sets `new_refresh` to the
+// session's new refresh credential, which only the CLI receives.
+Result<identity::Session> RedeemCliGrant(ApiContext& api, const nlohmann::json& body,
+                                         std::optional<Secret>& new_refresh, std::string* reason) {
+  const Result<std::string> session_id = api.auth->oidc->RedeemCliCode(
+      api.db, body.value("code", ""), body.value("code_verifier", ""));
+  if (!session_id.ok()) {
+    *reason = "cli_code_invalid";
+    return session_id.status();
+  }
+  return store::WriteReturning<identity::Session>(
+      api.db, [&](store::Transaction& tx) -> Result<identity::Session> {
+        CUSTODY_ASSIGN_OR_RETURN(
+            std::optional<store::Row> row,
+            tx.QueryOne("SELECT organization_id FROM sessions WHERE id = ?", {*session_id}));
+        if (!row.has_value()) {
+          *reason = "cli_code_invalid";
+          return Unauthenticated("the CLI sign-in code is invalid");
+        }
+        const std::string organization_id = row->Text(0);
+        CUSTODY_RETURN_IF_ERROR(
+            identity::AuthenticateSession(tx, api.clock, organization_id, *session_id, reason)
+                .status());
+        CUSTODY_ASSIGN_OR_RETURN(identity::Session found,
+                                 identity::GetSession(tx, organization_id, *session_id));
+        CUSTODY_ASSIGN_OR_RETURN(new_refresh, identity::RotateRefreshCredential(tx, found));
+        return found;
+      });
+}
+
+// Authenticates the refresh credential of the body, else of the refresh cookie, which also
+// needs the session's CSRF token in X-CSRF-Token. Sets `from_cookie` for the second case.
+Result<identity::Session> RefreshGrant(ApiContext& api, const http::Request& request,
+                                       const nlohmann::json& body, bool& from_cookie,
+                                       std::string* reason) {
+  std::string credential = body.value("refresh_token", "");
+  if (credential.empty()) {
+    credential = CookieValue(request, RefreshCookieName(api.auth->settings)).value_or("");
+    from_cookie = true;
+  }
+  CUSTODY_ASSIGN_OR_RETURN(
+      identity::Session session,
+      store::ReadReturning<identity::Session>(api.db, [&](store::Transaction& tx) {
+        return identity::AuthenticateRefreshCredential(tx, api.clock, credential, reason);
+      }));
+  if (!from_cookie) {
+    return session;
+  }
+  Result<bool> csrf_ok = store::ReadReturning<bool>(api.db, [&](store::Transaction& tx) {
+    return identity::SessionCsrfTokenMatches(tx, session.organization_id, session.id,
+                                             request.headers.Get(kCsrfHeader));
+  });
+  CUSTODY_RETURN_IF_ERROR(csrf_ok.status());
+  if (!*csrf_ok) {
+    *reason = std::string(kReasonCsrfMismatch);
+    return PermissionDenied("missing or invalid X-CSRF-Token header");
+  }
+  return session;
+}
+
 // POST /auth/token: exchanges a refresh credential (grant_type=refresh_token) or a CLI code
 // (grant_type=cli_code with code and code_verifier) for an access token. Browsers send no
 // body and authenticate with the refresh cookie and the CSRF header.
@@ -325,62 +385,30 @@ http::Response TokenEndpoint(ApiContext& api, const http::Request& request) {
           InvalidArgument(std::string(field) + " must be a string", "/" + std::string(field)));
     }
   }
+
   const std::string grant_type = body.value("grant_type", "refresh_token");
   std::string reason;
-  Result<identity::Session> session = Unauthenticated("the refresh credential is invalid");
   bool from_cookie = false;
   std::optional<Secret> new_refresh;
+  Result<identity::Session> session = Unauthenticated("the refresh credential is invalid");
   if (grant_type == "cli_code") {
-    const Result<std::string> session_id = api.auth->oidc->RedeemCliCode(
-        api.db, body.value("code", ""), body.value("code_verifier", ""));
-    if (session_id.ok()) {
-      session = store::WriteReturning<identity::Session>(
-          api.db, [&](store::Transaction& tx) -> Result<identity::Session> {
-            CUSTODY_ASSIGN_OR_RETURN(
-                std::optional<store::Row> row,
-                tx.QueryOne("SELECT organization_id FROM sessions WHERE id = ?", {*session_id}));
-            if (!row.has_value()) {
-              return Unauthenticated("the CLI sign-in code is invalid");
-            }
-            CUSTODY_ASSIGN_OR_RETURN(identity::Session found,
-                                     identity::GetSession(tx, row->Text(0), *session_id));
-            CUSTODY_ASSIGN_OR_RETURN(new_refresh, identity::RotateRefreshCredential(tx, found));
-            return found;
-          });
-    } else {
-      reason = "cli_code_invalid";
-      session = session_id.status();
-    }
+    session = RedeemCliGrant(api, body, new_refresh, &reason);
   } else if (grant_type == "refresh_token") {
-    std::string credential = body.value("refresh_token", "");
-    if (credential.empty()) {
-      credential = CookieValue(request, RefreshCookieName(settings)).value_or("");
-      from_cookie = true;
-    }
-    session = store::ReadReturning<identity::Session>(api.db, [&](store::Transaction& tx) {
-      return identity::AuthenticateRefreshCredential(tx, api.clock, credential, &reason);
-    });
-    if (session.ok() && from_cookie) {
-      Result<bool> csrf_ok = store::ReadReturning<bool>(api.db, [&](store::Transaction& tx) {
-        return identity::SessionCsrfTokenMatches(tx, session->organization_id, session->id,
-                                                 request.headers.Get(kCsrfHeader));
-      });
-      if (!csrf_ok.ok() || !*csrf_ok) {
-        reason = std::string(kReasonCsrfMismatch);
-        session = PermissionDenied("missing or invalid X-CSRF-Token header");
-      }
-    }
+    session = RefreshGrant(api, request, body, from_cookie, &reason);
   } else {
     return ErrorResponse(
         InvalidArgument("grant_type must be refresh_token or cli_code", "/grant_type"));
   }
   if (!session.ok()) {
     if (!evidence::IsDenial(session.status())) {
+      log::Error("token request failed",
+                 {{"request_id", request.request_id}, {"error", session.status().ToString()}});
       return ErrorResponse(Unavailable("the service cannot check credentials now"));
     }
     const Status recorded = RecordAuthDenial(api, request, "", "auth.token", reason);
     return ErrorResponse(recorded.code() == ErrorCode::kUnavailable ? recorded : session.status());
   }
+
   nlohmann::json token = TokenJson(api, *session);
   if (new_refresh.has_value()) {
     token["refresh_token"] = new_refresh->Reveal();  // shown in this response only
@@ -522,6 +550,8 @@ std::optional<std::string> CookieValue(const http::Request& request, std::string
 Result<authz::Principal> AuthenticateAccessToken(ApiContext& api, const http::Request& request,
                                                  std::string_view token, bool from_cookie,
                                                  std::string* failure_reason) {
+  // NOTE: every request verifies the Ed25519 signature again; a cache of verified tokens keyed
+  // by their hash would save that work under load (the session row is read either way).
   Result<identity::AccessTokenClaims> claims = api.auth->signer.Verify(token, api.clock);
   if (!claims.ok()) {
     *failure_reason = "access_token_invalid";

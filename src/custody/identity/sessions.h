@@ -1,9 +1,9 @@
 // Server-side sign-in sessions and their refresh credentials.
 //
 // A session is created by a completed sign-in (CompleteSignIn in sign_in.h). Custody's JWT
-// access tokens name it in their "sid" claim, and every authenticated request reads the session
-// row and the user's row, so a revoked session, an expired one or a deactivated user fails on
-// the very next request, on every node that shares the database.
+// access tokens name it in their "sid" claim. Every authenticated request reads the session row
+// and the user's row, so a revoked or expired session, or a deactivated user, fails on the
+// very next request on every node that shares the database.
 //
 // A refresh credential reads "csr_<22 alphanumerics>_<43 alphanumerics>": the session id
 // without its "ses_" prefix, then a secret of about 256 bits, stored only as its SHA-256 (the
@@ -27,7 +27,7 @@ namespace custody::identity {
 inline constexpr std::string_view kSessionIdPrefix = "ses_";
 inline constexpr std::string_view kRefreshValuePrefix = "csr_";
 
-// Revocation reasons stored on the session and written to its audit record.
+// Revocation reasons, stored on the session.
 inline constexpr std::string_view kRevokedSignOut = "sign_out";
 inline constexpr std::string_view kRevokedByAdmin = "admin";
 inline constexpr std::string_view kRevokedUserDeactivated = "user_deactivated";
