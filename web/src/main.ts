@@ -200,8 +200,10 @@ const PHASE_TEXT: Record<UploadProgress["phase"], string> = {
   failed: "failed",
 };
 
-// Uploads the files one after another, each with its own progress bar in `list`.
-async function uploadFiles(evidenceId: string, files: File[], list: HTMLElement): Promise<void> {
+// Uploads the files one after another, each with its own progress bar in `list`. Returns
+// true when every file is stored.
+async function uploadFiles(evidenceId: string, files: File[], list: HTMLElement): Promise<boolean> {
+  let allStored = true;
   for (const file of files) {
     const bar = h("progress", { max: String(file.size), value: "0" });
     const state = h("span", { class: "upload-state" }, "waiting");
@@ -215,6 +217,7 @@ async function uploadFiles(evidenceId: string, files: File[], list: HTMLElement)
         row.dataset.state = progress.phase;
       });
     } catch (error) {
+      allStored = false;
       row.dataset.state = "failed";
       if (error instanceof SignInRequiredError) {
         throw error;
@@ -225,6 +228,7 @@ async function uploadFiles(evidenceId: string, files: File[], list: HTMLElement)
       }
     }
   }
+  return allStored;
 }
 
 async function entityPage(entityId: string): Promise<void> {
@@ -296,8 +300,11 @@ async function entityPage(entityId: string): Promise<void> {
               title: title.value.trim(),
               description: description.value,
             });
-            await uploadFiles(item.id, chosen, uploads);
-            navigate(`/evidence/${item.id}`);
+            // The item page shows the stored versions. After a failure the progress list stays,
+            // so the user sees which file failed and why.
+            if (await uploadFiles(item.id, chosen, uploads)) {
+              navigate(`/evidence/${item.id}`);
+            }
           })().catch(handleError);
         }) as EventListener,
       },

@@ -1,0 +1,199 @@
+"""The web app in a real browser: Debian's Chromium driven by Playwright (web_flow.mjs).
+
+This module starts custodyd with the built app (web/dist), the test OIDC provider and a
+bucket with the CORS rules that custodyd offers, then runs web_flow.mjs. The browser signs in
+through the provider's login page, uploads a file of several MB straight to RGW and
+downloads it again. custodyd's request body counter must grow by less than the file's size,
+because the bytes go to the bucket only. The browser reaches RGW through
+tests/support/s3_proxy.py, which works around RGW's handling of CORS preflights.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+import unittest
+import urllib.parse
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+REPO = os.path.normpath(os.path.join(HERE, "..", ".."))
+sys.path.insert(0, os.path.join(REPO, "tests", "integration"))
+sys.path.insert(0, os.path.join(REPO, "tests", "support"))
+
+import support  # noqa: E402
+from s3_proxy import S3Proxy  # noqa: E402
+from test_sso_oidc import IDP_DIR, OidcCustodyServer, OidcProvider, free_port  # noqa: E402
+
+WEB_DIST = os.path.join(REPO, "web", "dist")
+CHROMIUM = "/usr/bin/chromium"
+FILE_SIZE = 6 * 1024 * 1024
+FLOW_TIMEOUT_SECONDS = 300
+
+
+class WebCustodyServer(OidcCustodyServer):
+    """custodyd serving web/dist, with the bucket's endpoint allowed in connect-src."""
+
+    def __init__(self, label: str, s3_endpoint: str):
+        self.s3_endpoint = s3_endpoint
+        super().__init__(label)
+
+    def write_config(self) -> None:
+        super().write_config()
+        with open(self.config_path, encoding="utf-8") as config:
+            text = config.read()
+        line = f'public_url = "{self.public_url}"'
+        web = [
+            line,
+            f"web_root = {json.dumps(WEB_DIST)}",
+            f"web_connect_src = [{json.dumps(self.s3_endpoint)}]",
+        ]
+        text = text.replace(line, "\n".join(web), 1)
+        with open(self.config_path, "w", encoding="utf-8") as config:
+            config.write(text)
+
+
+def missing_requirement() -> str | None:
+    if not os.environ.get("S3_ENDPOINT"):
+        return "S3_ENDPOINT is not set: start the test RGW (scripts/test.sh does)"
+    if shutil.which("node") is None:
+        return "node is not installed"
+    if not os.path.exists(CHROMIUM):
+        return f"{CHROMIUM} is missing; run scripts/install-deps.sh"
+    if not os.path.isdir(os.path.join(HERE, "node_modules", "playwright-core")):
+        return "tests/e2e/node_modules is missing; run scripts/install-deps.sh"
+    if not os.path.isdir(os.path.join(IDP_DIR, "node_modules")):
+        return "tests/support/oidc-idp/node_modules is missing; run scripts/install-deps.sh"
+    if not os.path.isfile(os.path.join(WEB_DIST, "index.html")):
+        return "web/dist is not built; run npm run build --prefix web"
+    return None
+
+
+@support.requires_binary("CUSTODYD")
+class WebAppTest(unittest.TestCase):
+    @classmethod
+    def setUpClass(cls):
+        reason = missing_requirement()
+        if reason:
+            raise unittest.SkipTest(reason)
+        rgw = urllib.parse.urlsplit(os.environ["S3_ENDPOINT"])
+        cls.s3_proxy = S3Proxy(rgw.hostname, rgw.port or 80, free_port())
+        cls.s3_proxy.start()
+        cls.server = WebCustodyServer("web", cls.s3_proxy.url)
+        cls.idp = OidcProvider(cls.server.public_url)
+        try:
+            cls.org = cls.server.init_organization("Web Org")
+            cls.server.start()
+        except Exception:
+            cls.idp.stop()
+            cls.s3_proxy.stop()
+            raise
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.server.stop()
+        cls.idp.stop()
+        cls.s3_proxy.stop()
+
+    def set_up_organization(self) -> dict:
+        admin = self.server.api(self.org.token)
+        me = admin.me()
+        root_id = me["organization"]["root_entity_id"]
+        admin.expect(200, "PUT", "/api/v1/sso/oidc", {
+            "issuer": self.idp.issuer, "client_id": "custody-rs256",
+            "client_secret": "rs256-client-secret", "client_auth": "client_secret_basic",
+            "allowed_algs": ["RS256"],
+        })
+        admin.expect(200, "PUT", "/api/v1/sso/policy", {"link_by": "email", "require_mfa": False})
+
+        visible = admin.create_entity("Finance", "business_unit", root_id)
+        hidden = admin.create_entity("Legal", "business_unit", root_id)
+        for label, role in (("alice", "contributor"), ("bob", "viewer")):
+            user = admin.expect(201, "POST", "/api/v1/users", {
+                "email": f"{label}@example.test", "display_name": f"{label.title()} Example",
+            })
+            admin.assign_role(user["id"], visible["id"], role)
+        hidden_item = admin.create_evidence(hidden["id"], "Board minutes")
+
+        bucket = support.create_bucket("web")
+        # The browser reaches the bucket through the proxy (see s3_proxy.py), and so does
+        # custodyd's check of the uploaded object.
+        connection_body = support.aws_connection_body(bucket)
+        connection_body["endpoint"] = self.s3_proxy.url
+        connection = admin.expect(200, "PUT", "/api/v1/aws-connection", connection_body)
+        support.s3_client().put_bucket_cors(
+            Bucket=bucket, CORSConfiguration=connection["bucket_cors"]
+        )
+        return {
+            "admin": admin, "bucket": bucket, "organization_id": me["organization"]["id"],
+            "entity": visible, "hidden_evidence_id": hidden_item["id"],
+        }
+
+    def test_upload_download_and_roles_in_browser(self):
+        setup = self.set_up_organization()
+        work = support.tempfile.mkdtemp(prefix="custody-e2e-")
+        file_path = os.path.join(work, "access-review.bin")
+        with open(file_path, "wb") as file:
+            file.write(os.urandom(FILE_SIZE))
+        screenshot_dir = os.environ.get("CUSTODY_E2E_SCREENSHOTS") or os.path.join(work, "shots")
+        os.makedirs(screenshot_dir, exist_ok=True)
+        settings = {
+            "base_url": self.server.public_url,
+            "organization_id": setup["organization_id"],
+            "entity_id": setup["entity"]["id"],
+            "entity_name": setup["entity"]["name"],
+            "hidden_evidence_id": setup["hidden_evidence_id"],
+            "file_path": file_path,
+            "screenshot_dir": screenshot_dir,
+            "contributor": "alice",
+            "viewer": "bob",
+        }
+        body_bytes_before = setup["admin"].metric("custody_http_request_body_bytes_total")
+        flow = subprocess.run(
+            ["node", os.path.join(HERE, "web_flow.mjs"), json.dumps(settings)],
+            cwd=HERE, capture_output=True, text=True, timeout=FLOW_TIMEOUT_SECONDS,
+            stdin=subprocess.DEVNULL,
+        )
+        print(flow.stdout)
+        self.assertEqual(flow.returncode, 0,
+                         f"web_flow.mjs failed:\n{flow.stdout}\n{flow.stderr}\n"
+                         f"custodyd log:\n{self.server.log_tail(60)}")
+        body_bytes_after = setup["admin"].metric("custody_http_request_body_bytes_total")
+        self.assertLess(body_bytes_after - body_bytes_before, FILE_SIZE,
+                        "custodyd read request bodies as large as the uploaded file")
+
+        keys = support.list_object_keys(setup["bucket"])
+        self.assertEqual(len(keys), 1, keys)
+        head = support.s3_client().head_object(Bucket=setup["bucket"], Key=keys[0])
+        self.assertEqual(head["ContentLength"], FILE_SIZE)
+        self.assertEqual(head.get("ServerSideEncryption"), "aws:kms")
+        for name in ("sign-in", "entity", "evidence", "not-found", "viewer-entity"):
+            self.assertTrue(os.path.isfile(os.path.join(screenshot_dir, f"{name}.png")), name)
+
+    def test_app_headers_and_fallback(self):
+        api = self.server.api()
+        page = api.get("/evidence/evd_doesnotexist")
+        self.assertEqual(page.status, 200)
+        self.assertIn("text/html", page.header("Content-Type"))
+        policy = page.header("Content-Security-Policy") or ""
+        self.assertIn("script-src 'self';", policy)
+        self.assertIn(f"connect-src 'self' {self.s3_proxy.url};", policy)
+        self.assertIn("frame-ancestors 'none'", policy)
+        self.assertEqual(page.header("X-Content-Type-Options"), "nosniff")
+        self.assertEqual(page.header("Referrer-Policy"), "no-referrer")
+        self.assertIsNone(page.header("Strict-Transport-Security"))
+        # The API keeps its 404 problem, and traversal finds nothing outside web/dist.
+        self.assertEqual(api.get("/api/v1/nothing-here").status, 401)
+        self.assertEqual(api.get("/auth/nothing-here").status, 404)
+        for path in ("/../CMakeLists.txt", "/%2e%2e/CMakeLists.txt",
+                     "/assets/%2e%2e/%2e%2e/README.md", "/assets/missing.js"):
+            response = api.get(path)
+            # The server rejects some of these targets before routing (400), the app the rest.
+            self.assertIn(response.status, (400, 404), path)
+            self.assertNotIn(b"cmake_minimum_required", response.body, path)
+
+
+if __name__ == "__main__":
+    unittest.main()

@@ -1,0 +1,160 @@
+// Drives the Custody web app in Debian's headless Chromium through Playwright (playwright-core).
+// test_web.py starts custodyd, the OIDC provider and the bucket, then runs this script with one
+// JSON argument:
+//   {"base_url", "organization_id", "entity_id", "entity_name", "hidden_evidence_id",
+//    "file_path", "screenshot_dir", "contributor": "alice", "viewer": "bob"}
+// It exits 0 when every check passed and prints one line per step; a failed check throws.
+import assert from 'node:assert/strict';
+import { createHash } from 'node:crypto';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, basename } from 'node:path';
+
+import { chromium } from 'playwright-core';
+
+const settings = JSON.parse(process.argv[2]);
+const STEP_TIMEOUT_MS = 60_000;
+
+function sha256(bytes) {
+  return createHash('sha256').update(bytes).digest('hex');
+}
+
+function step(text) {
+  console.log(`web_flow: ${text}`);
+}
+
+// Console errors fail the test, except the browser's report of a response status that the step
+// caused on purpose (the 401 before sign-in, the forced 403, the out-of-scope 404).
+function watchConsole(page, label, errors, expectedStatuses) {
+  page.on('console', (message) => {
+    if (message.type() !== 'error') {
+      return;
+    }
+    const text = message.text();
+    const status = /status of (\d{3})/.exec(text);
+    if (text.startsWith('Failed to load resource') && status && expectedStatuses.has(Number(status[1]))) {
+      return;
+    }
+    errors.push(`${label}: ${text} (${message.location().url})`);
+  });
+  page.on('pageerror', (error) => errors.push(`${label}: uncaught ${error.message}`));
+}
+
+async function signIn(page, user) {
+  await page.getByRole('heading', { name: 'Sign in' }).waitFor();
+  await page.getByLabel('Organization ID').fill(settings.organization_id);
+  await page.getByRole('button', { name: 'Sign in with SSO' }).click();
+  // The test IdP's login form.
+  await page.locator('input[name="login"]').fill(user);
+  await page.locator('input[name="password"]').fill(`${user}-password`);
+  await page.getByRole('button', { name: 'Sign in' }).click();
+}
+
+async function shot(page, name) {
+  await page.screenshot({ path: join(settings.screenshot_dir, `${name}.png`), fullPage: true });
+}
+
+const browser = await chromium.launch({
+  executablePath: '/usr/bin/chromium',
+  headless: true,
+  // Without the networking flags Chromium keeps calling hosts that this machine cannot reach.
+  args: [
+    '--no-sandbox',
+    '--disable-gpu',
+    '--disable-quic',
+    '--no-first-run',
+    '--disable-background-networking',
+    '--disable-component-update',
+    '--disable-sync',
+  ],
+});
+const errors = [];
+let currentPage = null;
+const downloads = mkdtempSync(join(tmpdir(), 'custody-e2e-download-'));
+try {
+  // ---- A contributor signs in, uploads and downloads.
+  const contributor = await browser.newContext({ acceptDownloads: true });
+  contributor.setDefaultTimeout(STEP_TIMEOUT_MS);
+  const page = await contributor.newPage();
+  currentPage = page;
+  watchConsole(page, 'contributor', errors, new Set([401, 404]));
+
+  await page.goto(`${settings.base_url}/entities/${settings.entity_id}`);
+  await shot(page, 'sign-in');
+  await signIn(page, settings.contributor);
+  await page.getByRole('heading', { name: settings.entity_name }).waitFor();
+  assert.equal(new URL(page.url()).pathname, `/entities/${settings.entity_id}`,
+    'the sign-in did not return to the page it started from');
+  step('signed in as the contributor and returned to the entity page');
+
+  await page.getByLabel('Title').fill('Access review export');
+  await page.locator('#file-input').setInputFiles(settings.file_path);
+  await shot(page, 'entity');
+  await page.getByRole('button', { name: 'Create and upload' }).click();
+  const fileName = basename(settings.file_path);
+  const downloadButton = page.getByRole('button', { name: `Download ${fileName}` });
+  await downloadButton.waitFor();
+  const versionRow = page.getByRole('row').filter({ hasText: fileName });
+  await assert.doesNotReject(versionRow.getByText('stored', { exact: true }).waitFor());
+  await shot(page, 'evidence');
+  step('uploaded the file and it is stored');
+
+  const [download] = await Promise.all([page.waitForEvent('download'), downloadButton.click()]);
+  const savedPath = join(downloads, 'downloaded.bin');
+  await download.saveAs(savedPath);
+  assert.equal(sha256(readFileSync(savedPath)), sha256(readFileSync(settings.file_path)),
+    'the downloaded bytes differ from the uploaded file');
+  step('downloaded the file and its bytes match');
+
+  await page.getByRole('link', { name: 'Back to the entity' }).click();
+  await page.getByRole('link', { name: 'Access review export' }).waitFor();
+  await page.getByLabel('Search loaded evidence').fill('no such title');
+  await page.getByText('No loaded evidence matches.').waitFor();
+  step('the item is listed and the search filters it');
+
+  await page.goto(`${settings.base_url}/evidence/${settings.hidden_evidence_id}`);
+  await page.getByRole('heading', { name: 'Not found' }).waitFor();
+  await shot(page, 'not-found');
+  step('an out-of-scope evidence URL shows not found');
+
+  // ---- A viewer sees no upload action, and a forced request is rejected.
+  const viewer = await browser.newContext();
+  viewer.setDefaultTimeout(STEP_TIMEOUT_MS);
+  const viewerPage = await viewer.newPage();
+  currentPage = viewerPage;
+  watchConsole(viewerPage, 'viewer', errors, new Set([401, 403]));
+  await viewerPage.goto(`${settings.base_url}/entities/${settings.entity_id}`);
+  await signIn(viewerPage, settings.viewer);
+  await viewerPage.getByRole('heading', { name: settings.entity_name }).waitFor();
+  await viewerPage.getByRole('link', { name: 'Access review export' }).waitFor();
+  assert.equal(await viewerPage.getByRole('button', { name: 'Create and upload' }).count(), 0,
+    'the viewer is offered the upload action');
+  assert.equal(await viewerPage.locator('#file-input').count(), 0, 'the viewer has a file input');
+  await shot(viewerPage, 'viewer-entity');
+  const forced = await viewerPage.evaluate(async (entityId) => {
+    const csrf = document.cookie.split('; ').find((cookie) => cookie.startsWith('custody-csrf='));
+    const response = await fetch(`/api/v1/entities/${entityId}/evidence`, {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/json', 'X-CSRF-Token': csrf ? csrf.slice(13) : '' },
+      body: JSON.stringify({ title: 'forced by a viewer' }),
+    });
+    return response.status;
+  }, settings.entity_id);
+  assert.equal(forced, 403, 'a viewer\'s forced create request was not rejected with 403');
+  step('the viewer has no upload action and a forced request gets 403');
+
+  assert.deepEqual(errors, [], 'the pages logged console errors');
+  step('no console errors');
+} catch (error) {
+  // The page's text and a screenshot tell more than a timeout does.
+  if (currentPage !== null) {
+    console.log(`web_flow: failed on ${currentPage.url()}, which shows:`);
+    console.log(await currentPage.locator('body').innerText().catch(() => '(unreadable)'));
+    await shot(currentPage, 'failure').catch(() => {});
+  }
+  console.log(`web_flow: console errors so far: ${JSON.stringify(errors)}`);
+  throw error;
+} finally {
+  rmSync(downloads, { recursive: true, force: true });
+  await browser.close();
+}
