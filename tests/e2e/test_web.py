@@ -86,7 +86,9 @@ class WebAppTest(unittest.TestCase):
         try:
             cls.org = cls.server.init_organization("Web Org")
             cls.server.start()
+            cls.setup = cls.set_up_organization()
         except Exception:
+            cls.server.stop()
             cls.idp.stop()
             cls.s3_proxy.stop()
             raise
@@ -97,12 +99,13 @@ class WebAppTest(unittest.TestCase):
         cls.idp.stop()
         cls.s3_proxy.stop()
 
-    def set_up_organization(self) -> dict:
-        admin = self.server.api(self.org.token)
+    @classmethod
+    def set_up_organization(cls) -> dict:
+        admin = cls.server.api(cls.org.token)
         me = admin.me()
         root_id = me["organization"]["root_entity_id"]
         admin.expect(200, "PUT", "/api/v1/sso/oidc", {
-            "issuer": self.idp.issuer, "client_id": "custody-rs256",
+            "issuer": cls.idp.issuer, "client_id": "custody-rs256",
             "client_secret": "rs256-client-secret", "client_auth": "client_secret_basic",
             "allowed_algs": ["RS256"],
         })
@@ -121,7 +124,7 @@ class WebAppTest(unittest.TestCase):
         # The browser reaches the bucket through the proxy (see s3_proxy.py), and so does
         # custodyd's check of the uploaded object.
         connection_body = support.aws_connection_body(bucket)
-        connection_body["endpoint"] = self.s3_proxy.url
+        connection_body["endpoint"] = cls.s3_proxy.url
         connection = admin.expect(200, "PUT", "/api/v1/aws-connection", connection_body)
         support.s3_client().put_bucket_cors(
             Bucket=bucket, CORSConfiguration=connection["bucket_cors"]
@@ -131,15 +134,16 @@ class WebAppTest(unittest.TestCase):
             "entity": visible, "hidden_evidence_id": hidden_item["id"],
         }
 
-    def test_upload_download_and_roles_in_browser(self):
-        setup = self.set_up_organization()
+    def flow_settings(self, phase: str, file_name: str) -> dict:
+        setup = self.setup
         work = support.tempfile.mkdtemp(prefix="custody-e2e-")
-        file_path = os.path.join(work, "access-review.bin")
+        file_path = os.path.join(work, file_name)
         with open(file_path, "wb") as file:
             file.write(os.urandom(FILE_SIZE))
         screenshot_dir = os.environ.get("CUSTODY_E2E_SCREENSHOTS") or os.path.join(work, "shots")
         os.makedirs(screenshot_dir, exist_ok=True)
-        settings = {
+        return {
+            "phase": phase,
             "base_url": self.server.public_url,
             "organization_id": setup["organization_id"],
             "entity_id": setup["entity"]["id"],
@@ -149,8 +153,10 @@ class WebAppTest(unittest.TestCase):
             "screenshot_dir": screenshot_dir,
             "contributor": "alice",
             "viewer": "bob",
+            "profile_dir": os.path.join(work, "profile"),
         }
-        body_bytes_before = setup["admin"].metric("custody_http_request_body_bytes_total")
+
+    def run_flow(self, settings: dict) -> None:
         flow = subprocess.run(
             ["node", os.path.join(HERE, "web_flow.mjs"), json.dumps(settings)],
             cwd=HERE, capture_output=True, text=True, timeout=FLOW_TIMEOUT_SECONDS,
@@ -158,19 +164,52 @@ class WebAppTest(unittest.TestCase):
         )
         print(flow.stdout)
         self.assertEqual(flow.returncode, 0,
-                         f"web_flow.mjs failed:\n{flow.stdout}\n{flow.stderr}\n"
+                         f"web_flow.mjs {settings['phase']} failed:\n{flow.stdout}\n{flow.stderr}\n"
                          f"custodyd log:\n{self.server.log_tail(60)}")
+
+    def test_upload_download_and_roles_in_browser(self):
+        setup = self.setup
+        settings = self.flow_settings("main", "access-review.bin")
+        body_bytes_before = setup["admin"].metric("custody_http_request_body_bytes_total")
+        self.run_flow(settings)
         body_bytes_after = setup["admin"].metric("custody_http_request_body_bytes_total")
         self.assertLess(body_bytes_after - body_bytes_before, FILE_SIZE,
                         "custodyd read request bodies as large as the uploaded file")
 
-        keys = support.list_object_keys(setup["bucket"])
+        self.assert_stored_with_kms(setup["entity"]["id"], "access-review.bin")
+        for name in ("sign-in", "entity", "evidence", "not-found", "viewer-entity"):
+            path = os.path.join(settings["screenshot_dir"], f"{name}.png")
+            self.assertTrue(os.path.isfile(path), name)
+
+    def assert_stored_with_kms(self, entity_id: str, file_name: str) -> None:
+        admin = self.setup["admin"]
+        items = admin.list_all(f"/api/v1/entities/{entity_id}/evidence")
+        versions = [
+            version for item in items for version in admin.versions(item["id"])
+            if version["file_name"] == file_name and version["status"] == "stored"
+        ]
+        self.assertEqual(len(versions), 1, versions)
+        keys = [key for key in support.list_object_keys(self.setup["bucket"])
+                if key.endswith(versions[0]["id"])]
         self.assertEqual(len(keys), 1, keys)
-        head = support.s3_client().head_object(Bucket=setup["bucket"], Key=keys[0])
+        head = support.s3_client().head_object(Bucket=self.setup["bucket"], Key=keys[0])
         self.assertEqual(head["ContentLength"], FILE_SIZE)
         self.assertEqual(head.get("ServerSideEncryption"), "aws:kms")
-        for name in ("sign-in", "entity", "evidence", "not-found", "viewer-entity"):
-            self.assertTrue(os.path.isfile(os.path.join(screenshot_dir, f"{name}.png")), name)
+
+    def test_outage_queues_and_resumes_upload(self):
+        admin = self.setup["admin"]
+        item = admin.create_evidence(self.setup["entity"]["id"], "Outage upload")
+        settings = self.flow_settings("queue", "during-outage.bin")
+        settings["outage_evidence_id"] = item["id"]
+        self.s3_proxy.stop()
+        try:
+            self.run_flow(settings)
+        finally:
+            self.s3_proxy.start()
+        self.assertEqual(admin.versions(item["id"])[0]["status"], "pending")
+        settings["phase"] = "resume"
+        self.run_flow(settings)
+        self.assert_stored_with_kms(self.setup["entity"]["id"], "during-outage.bin")
 
     def test_app_headers_and_fallback(self):
         api = self.server.api()

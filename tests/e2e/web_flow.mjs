@@ -1,9 +1,13 @@
 // Drives the Custody web app in Debian's headless Chromium through Playwright (playwright-core).
 // test_web.py starts custodyd, the OIDC provider and the bucket, then runs this script with one
 // JSON argument:
-//   {"base_url", "organization_id", "entity_id", "entity_name", "hidden_evidence_id",
-//    "file_path", "screenshot_dir", "contributor": "alice", "viewer": "bob"}
-// It exits 0 when every check passed and prints one line per step; a failed check throws.
+//   {"phase", "base_url", "organization_id", "entity_id", "entity_name", "hidden_evidence_id",
+//    "file_path", "screenshot_dir", "contributor": "alice", "viewer": "bob",
+//    "outage_evidence_id", "profile_dir"}
+// Phase "main" signs in, uploads, downloads and checks roles. Phase "queue" runs while the
+// bucket is cut off: it uploads into the queue and reloads. Phase "resume" reopens the same
+// browser profile after the bucket is back and waits for the queued upload to be stored.
+// The script exits 0 when every check passed and prints one line per step.
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
@@ -23,11 +27,12 @@ function step(text) {
   console.log(`web_flow: ${text}`);
 }
 
-// Console errors fail the test, except the browser's report of a response status that the step
-// caused on purpose (the 401 before sign-in, the forced 403, the out-of-scope 404).
+// Console errors of the app's pages fail the test, except the browser's report of a response
+// status that the step caused on purpose (the 401 before sign-in, the forced 403, the
+// out-of-scope 404). The test IdP's own pages are not checked.
 function watchConsole(page, label, errors, expectedStatuses) {
   page.on('console', (message) => {
-    if (message.type() !== 'error') {
+    if (message.type() !== 'error' || !page.url().startsWith(settings.base_url)) {
       return;
     }
     const text = message.text();
@@ -54,7 +59,7 @@ async function shot(page, name) {
   await page.screenshot({ path: join(settings.screenshot_dir, `${name}.png`), fullPage: true });
 }
 
-const browser = await chromium.launch({
+const LAUNCH_OPTIONS = {
   executablePath: '/usr/bin/chromium',
   headless: true,
   // Without the networking flags Chromium keeps calling hosts that this machine cannot reach.
@@ -67,11 +72,59 @@ const browser = await chromium.launch({
     '--disable-component-update',
     '--disable-sync',
   ],
-});
+};
+
+// The outage phases share one profile, so that cookies and IndexedDB outlive the browser.
+async function outagePhase(resume) {
+  const context = await chromium.launchPersistentContext(settings.profile_dir, LAUNCH_OPTIONS);
+  context.setDefaultTimeout(STEP_TIMEOUT_MS);
+  const page = context.pages()[0] ?? (await context.newPage());
+  currentPage = page;
+  const fileName = basename(settings.file_path);
+  const outageErrors = [];
+  try {
+    watchConsole(page, resume ? 'resume' : 'queue', outageErrors, new Set([401, 502, 503]));
+    await page.goto(`${settings.base_url}/evidence/${settings.outage_evidence_id}`);
+    if (resume) {
+      const stored = page.getByRole('row').filter({ hasText: fileName }).getByText('stored', { exact: true });
+      await stored.waitFor();
+      await shot(page, 'outage-resumed');
+      step('the queued upload resumed by itself and is stored');
+      assert.deepEqual(outageErrors, [], 'the page logged console errors after the outage');
+      return;
+    }
+    await signIn(page, settings.contributor);
+    await page.getByRole('heading', { name: 'Outage upload' }).waitFor();
+    await page.locator('#file-input').setInputFiles(settings.file_path);
+    await page.locator('li.upload[data-state="queued"]').waitFor();
+    await page.getByText(/queued upload\(s\) will resume/).waitFor();
+    await shot(page, 'outage-queued');
+    step('the upload is queued while the bucket cannot be reached');
+
+    await page.reload();
+    await page.getByRole('heading', { name: 'Outage upload' }).waitFor();
+    await page.getByText(/1 queued upload\(s\) will resume/).waitFor();
+    step('the queue survives a reload');
+
+    await page.getByRole('link', { name: 'Back to the entity' }).click();
+    await page.getByRole('link', { name: 'Outage upload' }).waitFor();
+    step('browsing still works during the outage');
+    // Network errors of the PUT to the stopped bucket are the outage itself.
+    const unexpected = outageErrors.filter((text) => !text.includes('ERR_CONNECTION_REFUSED') && !text.includes('ERR_CONNECTION_RESET'));
+    assert.deepEqual(unexpected, [], 'the page logged console errors during the outage');
+  } finally {
+    await context.close();
+  }
+}
+
 const errors = [];
 let currentPage = null;
 const downloads = mkdtempSync(join(tmpdir(), 'custody-e2e-download-'));
+const browser = settings.phase === 'main' ? await chromium.launch(LAUNCH_OPTIONS) : null;
 try {
+  if (settings.phase !== 'main') {
+    await outagePhase(settings.phase === 'resume');
+  } else {
   // ---- A contributor signs in, uploads and downloads.
   const contributor = await browser.newContext({ acceptDownloads: true });
   contributor.setDefaultTimeout(STEP_TIMEOUT_MS);
@@ -145,6 +198,7 @@ try {
 
   assert.deepEqual(errors, [], 'the pages logged console errors');
   step('no console errors');
+  }
 } catch (error) {
   // The page's text and a screenshot tell more than a timeout does.
   if (currentPage !== null) {
@@ -156,5 +210,7 @@ try {
   throw error;
 } finally {
   rmSync(downloads, { recursive: true, force: true });
-  await browser.close();
+  if (browser !== null) {
+    await browser.close();
+  }
 }

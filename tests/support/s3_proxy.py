@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import http.client
 import http.server
+import socket
 import threading
 
 # Hop-by-hop fields, which apply to one connection and are not forwarded.
@@ -72,6 +73,30 @@ class _Server(http.server.ThreadingHTTPServer):
     upstream_host: str
     upstream_port: int
 
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.connections: set[socket.socket] = set()
+        self.connections_lock = threading.Lock()
+
+    def process_request_thread(self, request, client_address):
+        with self.connections_lock:
+            self.connections.add(request)
+        try:
+            super().process_request_thread(request, client_address)
+        finally:
+            with self.connections_lock:
+                self.connections.discard(request)
+
+    def close_connections(self) -> None:
+        """Cut every open client connection, as an outage would."""
+        with self.connections_lock:
+            connections = list(self.connections)
+        for connection in connections:
+            try:
+                connection.shutdown(socket.SHUT_RDWR)
+            except OSError:
+                pass
+
 
 class S3Proxy:
     """The proxy on a fixed port of 127.0.0.1, so that a restart keeps the endpoint URL."""
@@ -88,6 +113,7 @@ class S3Proxy:
         return f"http://127.0.0.1:{self.port}"
 
     def start(self) -> None:
+        # Ports of a stopped proxy may linger in TIME_WAIT, which SO_REUSEADDR allows.
         server = _Server(("127.0.0.1", self.port), _Handler)
         server.upstream_host = self.upstream_host
         server.upstream_port = self.upstream_port
@@ -100,6 +126,7 @@ class S3Proxy:
             return
         self._server.shutdown()
         self._server.server_close()
+        self._server.close_connections()
         self._server = None
         if self._thread is not None:
             self._thread.join(10)

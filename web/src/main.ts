@@ -16,6 +16,7 @@ import {
   type Version,
 } from "./api";
 import { formatBytes, formatTime, h } from "./dom";
+import { enqueue, queuedUploads, removeQueued, updateQueued } from "./queue";
 import { uploadVersion, type UploadProgress } from "./upload";
 
 const main = document.getElementById("main") as HTMLElement;
@@ -197,11 +198,14 @@ const PHASE_TEXT: Record<UploadProgress["phase"], string> = {
   uploading: "uploading to the bucket",
   completing: "verifying",
   stored: "stored",
+  queued: "queued: waits until the bucket can be reached",
   failed: "failed",
 };
+const QUEUE_RETRY_MS = 5000;
 
-// Uploads the files one after another, each with its own progress bar in `list`. Returns
-// true when every file is stored.
+// Uploads the files one after another, each with its own progress bar in `list`. A file that
+// fails because the bucket or AWS cannot be reached goes to the queue. Returns true when every
+// file is stored.
 async function uploadFiles(evidenceId: string, files: File[], list: HTMLElement): Promise<boolean> {
   let allStored = true;
   for (const file of files) {
@@ -210,25 +214,109 @@ async function uploadFiles(evidenceId: string, files: File[], list: HTMLElement)
     const row = h("li", { class: "upload" }, h("span", {}, file.name), bar, state);
     bar.setAttribute("aria-label", `Upload of ${file.name}`);
     list.append(row);
+    let versionId: string | null = null;
     try {
-      await uploadVersion(evidenceId, file, (progress) => {
-        bar.value = progress.loaded;
-        state.textContent = PHASE_TEXT[progress.phase];
-        row.dataset.state = progress.phase;
-      });
+      await uploadVersion(
+        evidenceId,
+        file,
+        file.name,
+        (progress) => {
+          bar.value = progress.loaded;
+          state.textContent = PHASE_TEXT[progress.phase];
+          row.dataset.state = progress.phase;
+        },
+        null,
+        (created) => {
+          versionId = created;
+        },
+      );
     } catch (error) {
       allStored = false;
-      row.dataset.state = "failed";
       if (error instanceof SignInRequiredError) {
         throw error;
       }
-      state.textContent = `failed: ${(error as Error).message}`;
       if (error instanceof ApiError && error.unreachable) {
-        showBanner("The evidence bucket cannot be reached right now. Try the upload again later.");
+        await enqueue({
+          evidenceId,
+          versionId,
+          file,
+          fileName: file.name,
+          mediaType: file.type,
+          queuedAt: new Date().toISOString(),
+        });
+        row.dataset.state = "queued";
+        state.textContent = PHASE_TEXT.queued;
+        await showQueueState();
+        continue;
       }
+      row.dataset.state = "failed";
+      state.textContent = `failed: ${(error as Error).message}`;
     }
   }
   return allStored;
+}
+
+async function showQueueState(): Promise<void> {
+  const queued = await queuedUploads();
+  if (queued.length === 0) {
+    return;
+  }
+  const names = queued.map((upload) => upload.fileName).join(", ");
+  showBanner(
+    `The evidence bucket cannot be reached. ${queued.length} queued upload(s) will resume by ` +
+      `themselves: ${names}.`,
+  );
+}
+
+let queueRunning = false;
+
+// Retries every queued upload once. An upload that still cannot reach the bucket stays queued,
+// and one that fails for another reason leaves the queue with a message.
+async function runQueue(): Promise<void> {
+  if (queueRunning || me === null) {
+    return;
+  }
+  queueRunning = true;
+  try {
+    const queued = await queuedUploads();
+    let stored = 0;
+    for (const upload of queued) {
+      try {
+        await uploadVersion(
+          upload.evidenceId,
+          upload.file,
+          upload.fileName,
+          () => {},
+          upload.versionId,
+          (created) => {
+            upload.versionId = created;
+            void updateQueued(upload);
+          },
+        );
+        await removeQueued(upload.id as number);
+        stored++;
+      } catch (error) {
+        if (error instanceof ApiError && error.unreachable) {
+          await showQueueState();
+          return;
+        }
+        if (error instanceof SignInRequiredError) {
+          return;
+        }
+        await removeQueued(upload.id as number);
+        showBanner(`The queued upload of ${upload.fileName} failed: ${(error as Error).message}`);
+        return;
+      }
+    }
+    if (stored > 0) {
+      banner.replaceChildren(
+        h("p", { class: "banner banner-info" }, `${stored} queued upload(s) stored.`),
+      );
+      void render(false);
+    }
+  } finally {
+    queueRunning = false;
+  }
 }
 
 async function entityPage(entityId: string): Promise<void> {
@@ -439,8 +527,10 @@ async function loadSession(): Promise<void> {
   );
 }
 
-async function render(): Promise<void> {
-  clearBanner();
+async function render(clear = true): Promise<void> {
+  if (clear) {
+    clearBanner();
+  }
   try {
     if (me === null) {
       await loadSession();
@@ -467,4 +557,5 @@ async function render(): Promise<void> {
 }
 
 window.addEventListener("popstate", () => void render());
-void render();
+void render().then(() => runQueue());
+window.setInterval(() => void runQueue(), QUEUE_RETRY_MS);

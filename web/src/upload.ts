@@ -4,7 +4,7 @@ import SparkMD5 from "spark-md5";
 
 import { api, ApiError, type UploadTarget, type Version } from "./api";
 
-export type UploadPhase = "hashing" | "uploading" | "completing" | "stored" | "failed";
+export type UploadPhase = "hashing" | "uploading" | "completing" | "stored" | "queued" | "failed";
 
 export interface UploadProgress {
   phase: UploadPhase;
@@ -59,22 +59,36 @@ export function putToS3(
   });
 }
 
-// Runs the whole upload of `file` as a new version of `evidenceId`.
+// Runs the whole upload of `file` as a version of `evidenceId`. With `versionId` it uploads
+// to that pending version with a fresh URL; otherwise it creates a new version and reports its
+// id through `onVersion` before the PUT, so a queued retry can reuse it.
 export async function uploadVersion(
   evidenceId: string,
-  file: File,
+  file: Blob,
+  fileName: string,
   onProgress: (progress: UploadProgress) => void,
+  versionId: string | null = null,
+  onVersion: (versionId: string) => void = () => {},
 ): Promise<Version> {
   const total = file.size;
-  onProgress({ phase: "hashing", loaded: 0, total });
-  const sums = await checksums(file);
-  const target = await api<UploadTarget>("POST", `/api/v1/evidence/${evidenceId}/versions`, {
-    file_name: file.name,
-    size: file.size,
-    sha256: sums.sha256,
-    md5: sums.md5,
-    media_type: file.type || "application/octet-stream",
-  });
+  let target: UploadTarget;
+  if (versionId === null) {
+    onProgress({ phase: "hashing", loaded: 0, total });
+    const sums = await checksums(file);
+    target = await api<UploadTarget>("POST", `/api/v1/evidence/${evidenceId}/versions`, {
+      file_name: fileName,
+      size: file.size,
+      sha256: sums.sha256,
+      md5: sums.md5,
+      media_type: file.type || "application/octet-stream",
+    });
+    onVersion(target.version.id);
+  } else {
+    target = await api<UploadTarget>(
+      "POST",
+      `/api/v1/evidence/${evidenceId}/versions/${versionId}/upload-url`,
+    );
+  }
   onProgress({ phase: "uploading", loaded: 0, total });
   await putToS3(target.upload, file, (loaded) => onProgress({ phase: "uploading", loaded, total }));
   onProgress({ phase: "completing", loaded: total, total });
