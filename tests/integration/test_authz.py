@@ -457,7 +457,9 @@ class AuthorizationMatrixTest(support.ServerTestCase):
 
     def test_list_cursors_do_not_cross_organizations(self):
         # A cursor must not be a global row number, and another organization's cursor must be
-        # rejected exactly like a malformed one.
+        # rejected exactly like a malformed one. The audit log is left out of the second check:
+        # each organization has its own log numbered from 0, so a position taken from another
+        # organization's page is an ordinary position in the caller's own log and tells nothing.
         paged = self.admin.create_evidence(self.engagement_a1, "Two versions")["id"]
         for payload in (b"first", b"second"):
             self.admin.upload_version(paged, payload)
@@ -476,6 +478,8 @@ class AuthorizationMatrixTest(support.ServerTestCase):
                     f"/api/v1/evidence/{paged}/versions":
                         f"/api/v1/evidence/{self.evidence[OTHER_ORG]}/versions",
                 }.get(path, path)
+                if path == "/api/v1/audit-records":
+                    continue
                 self.assertCursorRejectedLikeMalformed(
                     self.other_admin, other_path, cursor, f"{path} cursor in another organization")
 
