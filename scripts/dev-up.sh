@@ -53,6 +53,8 @@ bash scripts/install-deps.sh
 log "building the release preset (custodyd, custody)"
 cmake --preset release >/dev/null
 cmake --build --preset release -j2 --target custodyd custody
+log "building the web app (web/dist)"
+npm run build --prefix web >/dev/null
 
 log "stopping servers of an earlier run"
 bash scripts/dev-down.sh >/dev/null
@@ -89,6 +91,8 @@ cat >"$config" <<EOF
 [server]
 listen = "$listen"
 public_url = "$server_url"
+web_root = "$repo_root/web/dist"
+web_connect_src = ["$S3_ENDPOINT"]
 
 [database]
 path = "$var_dir/custody.db"

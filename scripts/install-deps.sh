@@ -35,6 +35,9 @@ packages=(
   wrk nginx-light
   # SCIM filter fuzzer: clang with its libFuzzer runtime (the build itself uses g++)
   clang libclang-rt-14-dev
+  # web app tests: Playwright (npm playwright-core in tests/e2e) drives Debian's Chromium,
+  # because Playwright's own browser download cannot reach its host here
+  chromium
 )
 
 missing=()
@@ -68,8 +71,10 @@ if ! command -v npm >/dev/null; then
   fi
   DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends npm </dev/null
 fi
-# tests/scim holds newman, which runs Microsoft's SCIM validation collection.
-for folder in "$repo_root/tests/support/oidc-idp" "$repo_root/tests/scim"; do
+# tests/scim contains newman, which runs Microsoft's SCIM validation collection. web contains
+# the browser app's build tools (Vite, TypeScript), and tests/e2e contains playwright-core.
+for folder in "$repo_root/tests/support/oidc-idp" "$repo_root/tests/scim" "$repo_root/web" \
+  "$repo_root/tests/e2e"; do
   if [ ! -d "$folder/node_modules" ] || [ "$folder/package-lock.json" -nt "$folder/node_modules" ]; then
     echo "install-deps: npm ci in ${folder#"$repo_root"/}"
     npm ci --prefix "$folder" --no-audit --no-fund

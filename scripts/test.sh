@@ -48,6 +48,8 @@ bash tests/support/rgw.sh start "$rgw_dir" >>"$rgw_log" 2>&1 </dev/null &
 rgw_start_pid=$!
 
 cmake --build --preset ci -j2
+# custodyd serves web/dist, which the browser tests (label e2e) load.
+npm run build --prefix web
 
 rgw_status=0
 wait "$rgw_start_pid" || rgw_status=$?

@@ -12,6 +12,7 @@
 #include "custody/audit/retention.h"
 #include "custody/audit/signing_key.h"
 #include "custody/common/log.h"
+#include "custody/http/static_files.h"
 #include "custody/server/auth_services.h"
 #include "custody/server/audit_commands.h"
 #include "custody/server/audit_worm.h"
@@ -188,6 +189,7 @@ Status App::Start() {
   CUSTODY_RETURN_IF_ERROR(BuildServices());
   RegisterOperationsRoutes(router_, metrics_, readiness_);
   RegisterRoutes(router_, *services_);
+  ServeWebApp();
 
   http::ServerOptions options = MakeServerOptions(config_);
   // Requests that the server rejects before routing (413, a malformed target) are access
@@ -215,6 +217,28 @@ void App::Stop() {
   if (worm_job_ != nullptr) {
     worm_job_->Stop();
   }
+}
+
+void App::ServeWebApp() {
+  if (config_.server.web_root.empty()) {
+    log::Info("the web app is off because server.web_root is empty");
+    return;
+  }
+  http::StaticFilesOptions options;
+  options.root = config_.server.web_root;
+  options.connect_sources = config_.server.web_connect_sources;
+  options.strict_transport_security = config_.server.public_url.starts_with("https://");
+  Result<std::unique_ptr<http::StaticFiles>> files = http::StaticFiles::Open(std::move(options));
+  if (!files.ok()) {
+    // The API works without the app, so a missing build is no reason to refuse to start.
+    log::Warn("the web app is not served",
+              {{"web_root", config_.server.web_root}, {"error", files.status().ToString()}});
+    return;
+  }
+  web_app_ = std::move(*files);
+  router_.SetNotFoundHandler(
+      [files = web_app_.get()](http::Request& request) { return files->Serve(request); });
+  log::Info("serving the web app", {{"web_root", web_app_->root()}});
 }
 
 std::string App::address() const {

@@ -25,6 +25,7 @@
 #include "custody/http/metrics.h"
 #include "custody/http/router.h"
 #include "custody/http/server.h"
+#include "custody/http/static_files.h"
 #include "custody/server/config.h"
 #include "custody/server/readiness.h"
 #include "custody/store/database.h"
@@ -96,6 +97,7 @@ class App {
   std::unique_ptr<aws::S3Client> worm_s3_;
   std::unique_ptr<audit::WormJob> worm_job_;
   std::unique_ptr<Services> services_;
+  std::unique_ptr<http::StaticFiles> web_app_;  // null when the app is not served
   std::unique_ptr<http::Server> server_;  // last, so that it stops before the services go
 
   // Opens the database and builds the AWS clients and the API's services.
@@ -104,6 +106,8 @@ class App {
   Status BuildAuditServices();
   // Prepares the WORM export job of [audit.worm], when the section is present.
   void BuildWormExport();
+  // Serves server.web_root for the paths no route matches, when it contains a built app.
+  void ServeWebApp();
 };
 
 // Registers the readiness checks of the database ("database": a write transaction can begin

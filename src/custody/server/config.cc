@@ -1,6 +1,7 @@
 #include "custody/server/config.h"
 
 #include <algorithm>
+#include <cctype>
 #include <cstdlib>
 #include <fstream>
 #include <map>
@@ -13,13 +14,20 @@
 #include "custody/aws/connection.h"
 
 namespace custody::server {
+
+std::string DefaultWebRoot() {
+  return CUSTODY_DEFAULT_WEB_ROOT;
+}
+
 namespace {
 
 // The keys each table accepts. Any other key is rejected by name, so a misspelled key cannot
 // silently leave a default in place.
 const std::map<std::string, std::set<std::string>, std::less<>>& KnownKeys() {
   static const auto* const kKeys = new std::map<std::string, std::set<std::string>, std::less<>>{
-      {"server", {"listen", "public_url", "worker_threads", "max_body_bytes"}},
+      {"server",
+       {"listen", "public_url", "worker_threads", "max_body_bytes", "web_root",
+        "web_connect_src"}},
       {"database", {"path"}},
       {"aws",
        {"access_key_id", "secret_access_key", "sts_endpoint", "allow_insecure_loopback",
@@ -170,6 +178,49 @@ bool SplitHttpUrl(std::string_view url, std::string* scheme, std::string* host) 
   return !host->empty();
 }
 
+// An origin for connect-src: a scheme, "://" and a host with an optional port, where the host
+// may start with "*." ("https://*.amazonaws.com"). Anything else could change the policy.
+bool IsValidConnectSource(std::string_view source) {
+  const size_t scheme_end = source.find("://");
+  if (scheme_end == std::string_view::npos ||
+      (source.substr(0, scheme_end) != "https" && source.substr(0, scheme_end) != "http")) {
+    return false;
+  }
+  const std::string_view host = source.substr(scheme_end + 3);
+  if (host.empty()) {
+    return false;
+  }
+  for (const char c : host) {
+    if (!std::isalnum(static_cast<unsigned char>(c)) && c != '.' && c != '-' && c != ':' &&
+        c != '*' && c != '[' && c != ']') {
+      return false;
+    }
+  }
+  return host.find('*') == std::string_view::npos ||
+         (host.starts_with("*.") && host.find('*', 1) == std::string_view::npos);
+}
+
+Status ReadWebConnectSources(const toml::table* table, ServerSection* server) {
+  const toml::node* node = table == nullptr ? nullptr : table->get("web_connect_src");
+  if (node == nullptr) {
+    return Status::Ok();
+  }
+  const toml::array* sources = node->as_array();
+  if (sources == nullptr) {
+    return KeyError("server.web_connect_src", "must be an array of origins");
+  }
+  server->web_connect_sources.clear();
+  for (const toml::node& source : *sources) {
+    if (!source.is_string() || !IsValidConnectSource(source.as_string()->get())) {
+      return KeyError("server.web_connect_src",
+                      "must contain only origins such as \"https://*.amazonaws.com\" or "
+                      "\"http://127.0.0.1:7480\"");
+    }
+    server->web_connect_sources.push_back(source.as_string()->get());
+  }
+  return Status::Ok();
+}
+
 Status ReadServer(const toml::table& root, ServerSection* server) {
   const TableReader reader(Section(root, "server"), "server");
   CUSTODY_RETURN_IF_ERROR(reader.String("listen", &server->listen));
@@ -196,7 +247,8 @@ Status ReadServer(const toml::table& root, ServerSection* server) {
   CUSTODY_RETURN_IF_ERROR(reader.Integer("worker_threads", 1, 256, &server->worker_threads));
   CUSTODY_RETURN_IF_ERROR(
       reader.Integer("max_body_bytes", 1024, 16 * 1024 * 1024, &server->max_body_bytes));
-  return Status::Ok();
+  CUSTODY_RETURN_IF_ERROR(reader.String("web_root", &server->web_root));
+  return ReadWebConnectSources(Section(root, "server"), server);
 }
 
 Status ReadDatabase(const toml::table& root, DatabaseSection* database) {
@@ -289,7 +341,7 @@ Status ReadAuditRetention(const toml::table* audit_table, AuditRetentionSection*
     }
   }
   const TableReader reader(node->as_table(), "audit.retention");
-  // Security records are kept at least a year, whatever the file says.
+  // Security records are kept at least a year, whatever the file sets.
   CUSTODY_RETURN_IF_ERROR(reader.Integer("security_days", 365, 36525, &retention->security_days));
   CUSTODY_RETURN_IF_ERROR(
       reader.Integer("operational_days", 1, 36525, &retention->operational_days));

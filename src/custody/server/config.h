@@ -15,6 +15,9 @@
 
 namespace custody::server {
 
+// The web app's build output in this source tree (web/dist), the default of server.web_root.
+std::string DefaultWebRoot();
+
 struct ServerSection {
   std::string listen = "127.0.0.1:8080";             // as written in the file
   std::string listen_address = "127.0.0.1";          // the IP literal of `listen`, without brackets
@@ -22,6 +25,11 @@ struct ServerSection {
   std::string public_url = "http://127.0.0.1:8080";  // without a trailing "/"
   int worker_threads = 4;
   int64_t max_body_bytes = 65536;
+  // The folder of the web app's build output; empty serves no app.
+  std::string web_root = DefaultWebRoot();
+  // Origins besides the server's own that the app may connect to (connect-src): the S3
+  // endpoints that receive the browser's presigned PUTs.
+  std::vector<std::string> web_connect_sources = {"https://*.amazonaws.com"};
 };
 
 struct DatabaseSection {

@@ -422,3 +422,35 @@ TEST(Config, AuditWormNeedsCredentials) {
 
 }  // namespace
 }  // namespace custody::server
+
+namespace custody::server {
+namespace {
+
+TEST(Config, WebAppKeys) {
+  Result<Config> defaults = ParseConfig("", kNoEnvironment);
+  ASSERT_TRUE(defaults.ok()) << defaults.status().message();
+  EXPECT_EQ(defaults->server.web_root, DefaultWebRoot());
+  EXPECT_EQ(defaults->server.web_connect_sources,
+            std::vector<std::string>{"https://*.amazonaws.com"});
+
+  Result<Config> set = ParseConfig(
+      "[server]\nweb_root = \"/srv/custody-web\"\n"
+      "web_connect_src = [\"http://127.0.0.1:7481\", \"https://*.r2.example\"]\n",
+      kNoEnvironment);
+  ASSERT_TRUE(set.ok()) << set.status().message();
+  EXPECT_EQ(set->server.web_root, "/srv/custody-web");
+  EXPECT_EQ(set->server.web_connect_sources,
+            (std::vector<std::string>{"http://127.0.0.1:7481", "https://*.r2.example"}));
+
+  for (const std::string source :
+       {"https://a.example; script-src *", "'unsafe-inline'", "*", "ftp://a.example", "https://",
+        "https://a.*.example", "https://a b"}) {
+    Result<Config> bad =
+        ParseConfig("[server]\nweb_connect_src = [\"" + source + "\"]\n", kNoEnvironment);
+    ASSERT_FALSE(bad.ok()) << source;
+    EXPECT_EQ(bad.status().field(), "server.web_connect_src") << source;
+  }
+}
+
+}  // namespace
+}  // namespace custody::server
