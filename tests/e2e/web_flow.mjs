@@ -96,7 +96,9 @@ async function outagePhase(resume) {
     await signIn(page, settings.contributor);
     await page.getByRole('heading', { name: 'Outage upload' }).waitFor();
     await page.locator('#file-input').setInputFiles(settings.file_path);
-    await page.locator('li.upload[data-state="queued"]').waitFor();
+    // The page re-renders after the upload, so the versions table shows the queued state.
+    const queuedRow = page.locator('tr[data-state="queued"]').filter({ hasText: fileName });
+    await queuedRow.waitFor();
     await page.getByText(/queued upload\(s\) will resume/).waitFor();
     await shot(page, 'outage-queued');
     step('the upload is queued while the bucket cannot be reached');
@@ -104,6 +106,7 @@ async function outagePhase(resume) {
     await page.reload();
     await page.getByRole('heading', { name: 'Outage upload' }).waitFor();
     await page.getByText(/1 queued upload\(s\) will resume/).waitFor();
+    await queuedRow.waitFor();
     step('the queue survives a reload');
 
     await page.getByRole('link', { name: 'Back to the entity' }).click();
@@ -164,6 +167,14 @@ try {
   await page.getByLabel('Search loaded evidence').fill('no such title');
   await page.getByText('No loaded evidence matches.').waitFor();
   step('the item is listed and the search filters it');
+
+  // The session ends mid-work: the next page shows the sign-in and then returns to that page.
+  await contributor.clearCookies();
+  await page.getByLabel('Search loaded evidence').fill('');
+  await page.getByRole('link', { name: 'Access review export' }).click();
+  await signIn(page, settings.contributor);
+  await page.getByRole('heading', { name: 'Access review export' }).waitFor();
+  step('after the session ended, sign-in returned to the evidence page');
 
   await page.goto(`${settings.base_url}/evidence/${settings.hidden_evidence_id}`);
   await page.getByRole('heading', { name: 'Not found' }).waitFor();

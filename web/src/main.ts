@@ -433,18 +433,28 @@ async function evidencePage(evidenceId: string): Promise<void> {
     throw error;
   }
   const versions = await listAll<Version>(`/api/v1/evidence/${evidenceId}/versions`);
+  const queuedVersions = new Set((await queuedUploads()).map((upload) => upload.versionId));
   const uploader = (userId: string) => (me !== null && userId === me.user.id ? "you" : userId);
+  const stateText = (version: Version): string => {
+    if (version.status === "stored") {
+      return "stored";
+    }
+    if (queuedVersions.has(version.id)) {
+      return `pending, ${PHASE_TEXT.queued}`;
+    }
+    return `pending${version.failure_reason ? ` (${version.failure_reason})` : ""}`;
+  };
 
   const rows = versions.map((version) =>
     h(
       "tr",
-      {},
+      { "data-state": queuedVersions.has(version.id) ? "queued" : version.status },
       h("td", {}, String(version.number)),
       h("td", {}, version.file_name),
       h("td", {}, formatBytes(version.size)),
       h("td", {}, uploader(version.created_by)),
       h("td", {}, formatTime(version.stored_at ?? version.created_at)),
-      h("td", {}, version.status === "stored" ? "stored" : `pending${version.failure_reason ? ` (${version.failure_reason})` : ""}`),
+      h("td", {}, stateText(version)),
       h(
         "td",
         {},
