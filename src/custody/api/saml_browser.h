@@ -43,7 +43,7 @@ bool IsLocalPath(std::string_view path);
 
 // Completes a sign-in that an IdP protocol verified. It loads the organization's policy and
 // calls identity::CompleteSignIn, which writes the audit records and creates the session.
-// StartBrowserSession (auth.h) then answers 303 to `return_to` (a local path) and sets the
+// StartBrowserSession (auth.h) then returns a 303 to `return_to` (a local path) that sets the
 // session, refresh and CSRF cookies. Returns the error page on failure.
 http::Response FinishSignIn(ApiContext& api, const http::Request& request,
                             const identity::VerifiedSignIn& sign_in, std::string_view return_to);

@@ -122,6 +122,7 @@ class SamlIdp:
         os.symlink(SIMPLESAMLPHP_WWW, os.path.join(directory, "www", "simplesaml"))
         cls._make_certificate(os.path.join(directory, "cert"))
         port = free_port()
+
         environment = dict(
             os.environ,
             SIMPLESAMLPHP_CONFIG_DIR=os.path.join(SUPPORT_DIR, "config"),
@@ -138,6 +139,7 @@ class SamlIdp:
             start_new_session=True,
         )
         log.close()
+
         idp = cls(directory, port, process)
         deadline = time.monotonic() + timeout
         while True:

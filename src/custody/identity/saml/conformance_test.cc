@@ -156,7 +156,7 @@ TEST(SamlConformanceExtra, OtherRequestIdRejected) {
   EXPECT_EQ(reason, kReasonInResponseTo);
 }
 
-// The DigestValue holds a comment with the real digest followed by another digest. Even with
+// The DigestValue contains a comment with the real digest followed by another digest. Even with
 // the certificate of the file trusted and every other value matching, the signature fails.
 TEST(SamlConformanceExtra, CommentInDigestValueRejected) {
   const std::string xml = ReadAsset("digestValueComment.xml");
