@@ -128,87 +128,87 @@ try {
   if (settings.phase !== 'main') {
     await outagePhase(settings.phase === 'resume');
   } else {
-  // ---- A contributor signs in, uploads and downloads.
-  const contributor = await browser.newContext({ acceptDownloads: true });
-  contributor.setDefaultTimeout(STEP_TIMEOUT_MS);
-  const page = await contributor.newPage();
-  currentPage = page;
-  watchConsole(page, 'contributor', errors, new Set([401, 404]));
+    // ---- A contributor signs in, uploads and downloads.
+    const contributor = await browser.newContext({ acceptDownloads: true });
+    contributor.setDefaultTimeout(STEP_TIMEOUT_MS);
+    const page = await contributor.newPage();
+    currentPage = page;
+    watchConsole(page, 'contributor', errors, new Set([401, 404]));
 
-  await page.goto(`${settings.base_url}/entities/${settings.entity_id}`);
-  await shot(page, 'sign-in');
-  await signIn(page, settings.contributor);
-  await page.getByRole('heading', { name: settings.entity_name }).waitFor();
-  assert.equal(new URL(page.url()).pathname, `/entities/${settings.entity_id}`,
-    'the sign-in did not return to the page it started from');
-  step('signed in as the contributor and returned to the entity page');
+    await page.goto(`${settings.base_url}/entities/${settings.entity_id}`);
+    await shot(page, 'sign-in');
+    await signIn(page, settings.contributor);
+    await page.getByRole('heading', { name: settings.entity_name }).waitFor();
+    assert.equal(new URL(page.url()).pathname, `/entities/${settings.entity_id}`,
+      'the sign-in did not return to the page it started from');
+    step('signed in as the contributor and returned to the entity page');
 
-  await page.getByLabel('Title').fill('Access review export');
-  await page.locator('#file-input').setInputFiles(settings.file_path);
-  await shot(page, 'entity');
-  await page.getByRole('button', { name: 'Create and upload' }).click();
-  const fileName = basename(settings.file_path);
-  const downloadButton = page.getByRole('button', { name: `Download ${fileName}` });
-  await downloadButton.waitFor();
-  const versionRow = page.getByRole('row').filter({ hasText: fileName });
-  await assert.doesNotReject(versionRow.getByText('stored', { exact: true }).waitFor());
-  await shot(page, 'evidence');
-  step('uploaded the file and it is stored');
+    await page.getByLabel('Title').fill('Access review export');
+    await page.locator('#file-input').setInputFiles(settings.file_path);
+    await shot(page, 'entity');
+    await page.getByRole('button', { name: 'Create and upload' }).click();
+    const fileName = basename(settings.file_path);
+    const downloadButton = page.getByRole('button', { name: `Download ${fileName}` });
+    await downloadButton.waitFor();
+    const versionRow = page.getByRole('row').filter({ hasText: fileName });
+    await assert.doesNotReject(versionRow.getByText('stored', { exact: true }).waitFor());
+    await shot(page, 'evidence');
+    step('uploaded the file and it is stored');
 
-  const [download] = await Promise.all([page.waitForEvent('download'), downloadButton.click()]);
-  const savedPath = join(downloads, 'downloaded.bin');
-  await download.saveAs(savedPath);
-  assert.equal(sha256(readFileSync(savedPath)), sha256(readFileSync(settings.file_path)),
-    'the downloaded bytes differ from the uploaded file');
-  step('downloaded the file and its bytes match');
+    const [download] = await Promise.all([page.waitForEvent('download'), downloadButton.click()]);
+    const savedPath = join(downloads, 'downloaded.bin');
+    await download.saveAs(savedPath);
+    assert.equal(sha256(readFileSync(savedPath)), sha256(readFileSync(settings.file_path)),
+      'the downloaded bytes differ from the uploaded file');
+    step('downloaded the file and its bytes match');
 
-  await page.getByRole('link', { name: 'Back to the entity' }).click();
-  await page.getByRole('link', { name: 'Access review export' }).waitFor();
-  await page.getByLabel('Search loaded evidence').fill('no such title');
-  await page.getByText('No loaded evidence matches.').waitFor();
-  step('the item is listed and the search filters it');
+    await page.getByRole('link', { name: 'Back to the entity' }).click();
+    await page.getByRole('link', { name: 'Access review export' }).waitFor();
+    await page.getByLabel('Search loaded evidence').fill('no such title');
+    await page.getByText('No loaded evidence matches.').waitFor();
+    step('the item is listed and the search filters it');
 
-  // The session ends mid-work: the next page shows the sign-in and then returns to that page.
-  await contributor.clearCookies();
-  await page.getByLabel('Search loaded evidence').fill('');
-  await page.getByRole('link', { name: 'Access review export' }).click();
-  await signIn(page, settings.contributor);
-  await page.getByRole('heading', { name: 'Access review export' }).waitFor();
-  step('after the session ended, sign-in returned to the evidence page');
+    // The session ends mid-work: the next page shows the sign-in and then returns to that page.
+    await contributor.clearCookies();
+    await page.getByLabel('Search loaded evidence').fill('');
+    await page.getByRole('link', { name: 'Access review export' }).click();
+    await signIn(page, settings.contributor);
+    await page.getByRole('heading', { name: 'Access review export' }).waitFor();
+    step('after the session ended, sign-in returned to the evidence page');
 
-  await page.goto(`${settings.base_url}/evidence/${settings.hidden_evidence_id}`);
-  await page.getByRole('heading', { name: 'Not found' }).waitFor();
-  await shot(page, 'not-found');
-  step('an out-of-scope evidence URL shows not found');
+    await page.goto(`${settings.base_url}/evidence/${settings.hidden_evidence_id}`);
+    await page.getByRole('heading', { name: 'Not found' }).waitFor();
+    await shot(page, 'not-found');
+    step('an out-of-scope evidence URL shows not found');
 
-  // ---- A viewer sees no upload action, and a forced request is rejected.
-  const viewer = await browser.newContext();
-  viewer.setDefaultTimeout(STEP_TIMEOUT_MS);
-  const viewerPage = await viewer.newPage();
-  currentPage = viewerPage;
-  watchConsole(viewerPage, 'viewer', errors, new Set([401, 403]));
-  await viewerPage.goto(`${settings.base_url}/entities/${settings.entity_id}`);
-  await signIn(viewerPage, settings.viewer);
-  await viewerPage.getByRole('heading', { name: settings.entity_name }).waitFor();
-  await viewerPage.getByRole('link', { name: 'Access review export' }).waitFor();
-  assert.equal(await viewerPage.getByRole('button', { name: 'Create and upload' }).count(), 0,
-    'the viewer is offered the upload action');
-  assert.equal(await viewerPage.locator('#file-input').count(), 0, 'the viewer has a file input');
-  await shot(viewerPage, 'viewer-entity');
-  const forced = await viewerPage.evaluate(async (entityId) => {
-    const csrf = document.cookie.split('; ').find((cookie) => cookie.startsWith('custody-csrf='));
-    const response = await fetch(`/api/v1/entities/${entityId}/evidence`, {
-      method: 'POST',
-      headers: { 'Content-Type': 'application/json', 'X-CSRF-Token': csrf ? csrf.slice(13) : '' },
-      body: JSON.stringify({ title: 'forced by a viewer' }),
-    });
-    return response.status;
-  }, settings.entity_id);
-  assert.equal(forced, 403, 'a viewer\'s forced create request was not rejected with 403');
-  step('the viewer has no upload action and a forced request gets 403');
+    // ---- A viewer sees no upload action, and a forced request is rejected.
+    const viewer = await browser.newContext();
+    viewer.setDefaultTimeout(STEP_TIMEOUT_MS);
+    const viewerPage = await viewer.newPage();
+    currentPage = viewerPage;
+    watchConsole(viewerPage, 'viewer', errors, new Set([401, 403]));
+    await viewerPage.goto(`${settings.base_url}/entities/${settings.entity_id}`);
+    await signIn(viewerPage, settings.viewer);
+    await viewerPage.getByRole('heading', { name: settings.entity_name }).waitFor();
+    await viewerPage.getByRole('link', { name: 'Access review export' }).waitFor();
+    assert.equal(await viewerPage.getByRole('button', { name: 'Create and upload' }).count(), 0,
+      'the viewer is offered the upload action');
+    assert.equal(await viewerPage.locator('#file-input').count(), 0, 'the viewer has a file input');
+    await shot(viewerPage, 'viewer-entity');
+    const forced = await viewerPage.evaluate(async (entityId) => {
+      const csrf = document.cookie.split('; ').find((cookie) => cookie.startsWith('custody-csrf='));
+      const response = await fetch(`/api/v1/entities/${entityId}/evidence`, {
+        method: 'POST',
+        headers: { 'Content-Type': 'application/json', 'X-CSRF-Token': csrf ? csrf.slice(13) : '' },
+        body: JSON.stringify({ title: 'forced by a viewer' }),
+      });
+      return response.status;
+    }, settings.entity_id);
+    assert.equal(forced, 403, 'a viewer\'s forced create request was not rejected with 403');
+    step('the viewer has no upload action and a forced request gets 403');
 
-  assert.deepEqual(errors, [], 'the pages logged console errors');
-  step('no console errors');
+    assert.deepEqual(errors, [], 'the pages logged console errors');
+    step('no console errors');
   }
 } catch (error) {
   // The page's text and a screenshot tell more than a timeout does.

@@ -26,8 +26,7 @@ namespace {
 const std::map<std::string, std::set<std::string>, std::less<>>& KnownKeys() {
   static const auto* const kKeys = new std::map<std::string, std::set<std::string>, std::less<>>{
       {"server",
-       {"listen", "public_url", "worker_threads", "max_body_bytes", "web_root",
-        "web_connect_src"}},
+       {"listen", "public_url", "worker_threads", "max_body_bytes", "web_root", "web_connect_src"}},
       {"database", {"path"}},
       {"aws",
        {"access_key_id", "secret_access_key", "sts_endpoint", "allow_insecure_loopback",
