@@ -517,7 +517,8 @@ async function download(version: Version): Promise<void> {
 
 function handleError(error: unknown): void {
   if (error instanceof SignInRequiredError) {
-    showSignIn(error.message);
+    // Before the first sign-in of this page there was no session that could have ended.
+    showSignIn(me !== null ? error.message : undefined);
     return;
   }
   if (error instanceof ApiError && error.unreachable) {
