@@ -337,9 +337,9 @@ async function entityPage(entityId: string): Promise<void> {
 
   const draw = () => {
     const needle = search.value.trim().toLowerCase();
-    const shown = items.filter((item) => item.title.toLowerCase().includes(needle));
+    const matching = items.filter((item) => item.title.toLowerCase().includes(needle));
     tbody.replaceChildren(
-      ...shown.map((item) =>
+      ...matching.map((item) =>
         h(
           "tr",
           {},
@@ -349,7 +349,7 @@ async function entityPage(entityId: string): Promise<void> {
         ),
       ),
     );
-    if (shown.length === 0) {
+    if (matching.length === 0) {
       tbody.append(h("tr", {}, h("td", { colspan: "3" }, needle ? "No loaded evidence matches." : "No evidence yet.")));
     }
     more.hidden = cursor === null;
