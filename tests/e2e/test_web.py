@@ -137,6 +137,7 @@ class WebAppTest(unittest.TestCase):
     def flow_settings(self, phase: str, file_name: str) -> dict:
         setup = self.setup
         work = support.tempfile.mkdtemp(prefix="custody-e2e-")
+        self.addCleanup(shutil.rmtree, work, True)
         file_path = os.path.join(work, file_name)
         with open(file_path, "wb") as file:
             file.write(os.urandom(FILE_SIZE))
