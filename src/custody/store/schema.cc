@@ -683,12 +683,14 @@ CREATE INDEX saml_replay_cache_by_expiry ON saml_replay_cache (expires_at);
 const std::vector<Migration>& CustodyMigrations() {
   static const std::vector<Migration> kMigrations = {
       {1, "initial schema", std::string(kSchemaVersion1)},
-      // Reserved while three changes are built at once; each is replaced by its real SQL.
       {2, "per-organization audit logs", std::string(kSchemaVersion2)},
       {3, "scim provisioning", std::string(kSchemaVersion3)},
       {4, "sessions and OIDC sign-in", std::string(kSchemaVersion4)},
       {5, "audit exports", std::string(kSchemaVersion5AuditExports)},
       {6, "saml service provider", std::string(kSchemaVersion6Saml)},
+      // Reserved while two changes are built at once; each is replaced by its real SQL.
+      {7, "reserved: multipart uploads", "SELECT 1;"},
+      {8, "reserved: audit trigger messages", "SELECT 1;"},
   };
   return kMigrations;
 }
