@@ -1,11 +1,28 @@
 #!/usr/bin/env bash
-# Start a local Custody for development: a Ceph RGW as the customer's S3 (127.0.0.1:7480),
-# a demo organization with an AWS connection to the bucket `custody-demo`, and custodyd on
-# 127.0.0.1:8080. Everything is in var/, and scripts/dev-down.sh stops it.
+# Start a local Custody for development. It runs a Ceph RGW as the customer's S3
+# (127.0.0.1:7480), the test OIDC provider as the demo identity provider (127.0.0.1:8081) and
+# custodyd (127.0.0.1:8080). It creates a demo organization with an AWS connection to the
+# bucket `custody-demo` and five users who sign in through that provider. Everything is in
+# var/, and scripts/dev-down.sh stops it.
 #
-# Running it again stops both servers and starts from scratch: RGW keeps objects in memory
+#   scripts/dev-up.sh [--skip-build]
+#
+# --skip-build starts the binaries and the web app already built, without installing packages
+# or building.
+#
+# Running it again stops the servers and starts from scratch: RGW keeps objects in memory
 # only, so the database is reset together with the bucket.
 set -euo pipefail
+
+skip_build=false
+case "${1:-}" in
+  "") ;;
+  --skip-build) skip_build=true ;;
+  *)
+    echo "usage: $0 [--skip-build]" >&2
+    exit 2
+    ;;
+esac
 
 cd "$(dirname -- "$0")/.."
 repo_root=$(pwd)
@@ -17,6 +34,9 @@ server_url=http://$listen
 custodyd=$repo_root/build/release/src/custody/server/custodyd
 custody_cli=$repo_root/build/release/src/custody/cli/custody
 python=/usr/bin/python3
+idp_port=8081
+idp_issuer=http://127.0.0.1:$idp_port
+idp_dir=$var_dir/oidc-idp
 # Debian's awscli v2. An `aws` earlier on PATH may be a different major version.
 aws_cli=/usr/bin/aws
 
@@ -48,19 +68,69 @@ api() {
   curl "${args[@]}" "$server_url$path"
 }
 
-bash scripts/install-deps.sh
+if [ "$skip_build" = false ]; then
+  bash scripts/install-deps.sh
 
-log "building the release preset (custodyd, custody)"
-cmake --preset release >/dev/null
-cmake --build --preset release -j2 --target custodyd custody
-log "building the web app (web/dist)"
-npm run build --prefix web >/dev/null
+  log "building the release preset (custodyd, custody)"
+  cmake --preset release >/dev/null
+  cmake --build --preset release -j2 --target custodyd custody
+  log "building the web app (web/dist)"
+  npm run build --prefix web >/dev/null
+fi
+for required in "$custodyd" "$custody_cli" web/dist/index.html tests/support/oidc-idp/node_modules; do
+  if [ ! -e "$required" ]; then
+    echo "dev-up: $required is missing; run scripts/dev-up.sh without --skip-build" >&2
+    exit 1
+  fi
+done
 
 log "stopping servers of an earlier run"
 bash scripts/dev-down.sh >/dev/null
 
 mkdir -p "$var_dir"
 rm -f "$var_dir"/custody.db "$var_dir"/custody.db-wal "$var_dir"/custody.db-shm
+
+# The demo IdP is tests/support/oidc-idp/idp.mjs, whose accounts alice, bob, carol, dave and
+# erin have the password "<name>-password" and the e-mail address <name>@example.test.
+log "starting the demo OIDC provider on $idp_issuer (log: var/oidc-idp.log)"
+mkdir -p "$idp_dir"
+client_secret=$("$python" -c 'import secrets; print(secrets.token_urlsafe(32))')
+(
+  umask 077
+  cat >"$idp_dir/clients.json" <<EOF
+[
+  {
+    "client_id": "custody-demo",
+    "client_secret": "$client_secret",
+    "redirect_uris": ["$server_url/auth/oidc/callback"],
+    "post_logout_redirect_uris": ["$server_url/auth/signed-out"],
+    "grant_types": ["authorization_code"],
+    "response_types": ["code"],
+    "token_endpoint_auth_method": "client_secret_basic",
+    "id_token_signed_response_alg": "RS256"
+  }
+]
+EOF
+)
+nohup node tests/support/oidc-idp/idp.mjs "$idp_port" "$idp_dir/clients.json" \
+  >"$var_dir/oidc-idp.log" 2>&1 </dev/null &
+echo $! >"$var_dir/oidc-idp.pid"
+idp_ready=false
+for _ in $(seq 150); do
+  if curl -sf -o /dev/null "$idp_issuer/test/health"; then
+    idp_ready=true
+    break
+  fi
+  if ! kill -0 "$(cat "$var_dir/oidc-idp.pid")" 2>/dev/null; then
+    break
+  fi
+  sleep 0.2
+done
+if [ "$idp_ready" = false ]; then
+  tail -n 20 "$var_dir/oidc-idp.log" >&2
+  echo "dev-up: the demo OIDC provider did not start within 30 s; see $var_dir/oidc-idp.log" >&2
+  exit 1
+fi
 
 log "starting RGW in $rgw_dir (about 15 s)"
 if ! bash tests/support/rgw.sh start "$rgw_dir" >"$var_dir/rgw-script.log" 2>&1 </dev/null; then
@@ -104,6 +174,11 @@ allow_insecure_loopback = true
 # custodyd init creates this checkpoint signing key (mode 0600) when it is missing.
 [audit]
 signing_key_file = "$var_dir/audit.key"
+
+# The demo runs on plain http:// on loopback, for custodyd and for the OIDC issuer.
+[auth]
+cookie_secure = false
+allow_insecure_loopback = true
 
 [log]
 level = "info"
@@ -169,14 +244,51 @@ json.dump(json.load(sys.stdin)["bucket_cors"], sys.stdout, indent=2)
 "$aws_cli" --endpoint-url "$S3_ENDPOINT" s3api put-bucket-cors --bucket "$bucket" \
   --cors-configuration "file://$cors_file"
 
+log "configuring OIDC sign-in through the demo provider"
+api PUT /api/v1/sso/oidc "{\"issuer\": \"$idp_issuer\", \"client_id\": \"custody-demo\",
+  \"client_secret\": \"$client_secret\", \"client_auth\": \"client_secret_basic\",
+  \"allowed_algs\": [\"RS256\"]}" >/dev/null
+api PUT /api/v1/sso/policy '{"link_by": "email", "require_mfa": false}' >/dev/null
+organization_id=$(api GET /api/v1/me | json_get organization.id)
+
+# One demo user per role. Each signs in as the IdP account of the same name, matched by e-mail.
+log "creating the demo users alice, bob, carol, dave and erin"
+demo_users=(
+  "alice admin $root_entity_id"
+  "bob manager $root_entity_id"
+  "carol contributor $entity_id"
+  "dave auditor $entity_id"
+  "erin viewer $entity_id"
+)
+for demo_user in "${demo_users[@]}"; do
+  read -r name role scope <<<"$demo_user"
+  user_id=$(api POST /api/v1/users "{\"email\": \"$name@example.test\",
+    \"display_name\": \"${name^} Example\"}" | json_get id)
+  api POST /api/v1/role-assignments "{\"user_id\": \"$user_id\", \"entity_id\": \"$scope\",
+    \"role\": \"$role\"}" >/dev/null
+done
+
 cli=${custody_cli#"$repo_root"/}
 cat <<EOF
 
 Custody is running at $server_url (pid $(cat "$var_dir/custodyd.pid"), log var/custodyd.log).
 S3 (Ceph RGW) is at $S3_ENDPOINT, bucket $bucket; objects are encrypted with KMS key testkey-1.
+The demo OIDC provider is at $idp_issuer (log var/oidc-idp.log).
+Organization: $organization_id
 Demo entity: $entity_id (Demo audit engagement)
 
-Next, in this shell:
+Open the web app and sign in with one of the demo accounts:
+
+  $server_url/?organization_id=$organization_id
+
+  user   password         role in Custody
+  alice  alice-password   admin of the whole organization
+  bob    bob-password     manager of the whole organization
+  carol  carol-password   contributor on the Demo audit engagement
+  dave   dave-password    auditor on the Demo audit engagement
+  erin   erin-password    viewer of the Demo audit engagement
+
+Or use the CLI with the demo admin's API token, in this shell:
 
   export CUSTODY_SERVER=$server_url CUSTODY_TOKEN=$admin_token
   $cli upload FILE --entity $entity_id
