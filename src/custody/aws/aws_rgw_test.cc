@@ -384,6 +384,132 @@ TEST_F(RgwTest, RejectsChangedContentMd5Header) {
   ExpectRejected(*presigned, "replaced", *credentials, connection_->key_prefix + key);
 }
 
+// Bytes that differ from part to part, so that a part uploaded under the wrong number changes
+// the object.
+std::string PartBytes(size_t size, int seed) {
+  std::string bytes(size, '\0');
+  for (size_t i = 0; i < size; ++i) {
+    bytes[i] = static_cast<char>((i * 131 + static_cast<size_t>(seed) * 7) % 251);
+  }
+  return bytes;
+}
+
+TEST_F(RgwTest, MultipartUploadThroughPresignedParts) {
+  const auto credentials = AssumeRole();
+  ASSERT_TRUE(credentials.ok()) << credentials.status().ToString();
+  S3Client s3(*transport_, SystemClock::Instance(), LoopbackS3());
+  const std::string key = connection_->key_prefix + "org_1/multipart";
+  const std::vector<std::string> parts = {PartBytes(kMinPartBytes, 1), PartBytes(1234, 2)};
+
+  const auto upload_id =
+      s3.CreateMultipartUpload(*connection_, *credentials, key, std::string("text/plain"));
+  ASSERT_TRUE(upload_id.ok()) << upload_id.status().ToString();
+
+  std::vector<PresignedRequest> urls;
+  for (size_t i = 0; i < parts.size(); ++i) {
+    UploadPartUpload part;
+    part.key = key;
+    part.upload_id = *upload_id;
+    part.part_number = static_cast<int>(i) + 1;
+    part.content_length = parts[i].size();
+    part.md5_hex = Md5Hex(parts[i]);
+    const auto url = PresignUploadPart(*connection_, *credentials, part, SystemClock::Instance(),
+                                       LoopbackPresign());
+    ASSERT_TRUE(url.ok()) << url.status().ToString();
+    urls.push_back(*url);
+  }
+
+  // Other bytes of the same length, and a longer body, are both rejected.
+  std::string other_bytes = parts[0];
+  other_bytes[100] ^= 1;
+  const auto replaced = Put(urls[0], other_bytes);
+  ASSERT_TRUE(replaced.ok()) << replaced.status().ToString();
+  EXPECT_EQ(replaced->status, 400) << replaced->body;  // BadDigest
+  const auto longer = Put(urls[1], parts[1] + "x");
+  ASSERT_TRUE(longer.ok()) << longer.status().ToString();
+  EXPECT_EQ(longer->status, 403) << longer->body;  // the signed Content-Length differs
+  const auto none = s3.ListParts(*connection_, *credentials, key, *upload_id);
+  ASSERT_TRUE(none.ok()) << none.status().ToString();
+  EXPECT_TRUE(none->empty());
+
+  for (size_t i = 0; i < parts.size(); ++i) {
+    const auto put = Put(urls[i], parts[i]);
+    ASSERT_TRUE(put.ok()) << put.status().ToString();
+    ASSERT_EQ(put->status, 200) << put->body;
+  }
+
+  const auto listed = s3.ListParts(*connection_, *credentials, key, *upload_id);
+  ASSERT_TRUE(listed.ok()) << listed.status().ToString();
+  ASSERT_EQ(listed->size(), 2u);
+  std::vector<CompletedPart> completed;
+  std::string concatenated_md5s;
+  for (size_t i = 0; i < parts.size(); ++i) {
+    EXPECT_EQ((*listed)[i].part_number, static_cast<int>(i) + 1);
+    EXPECT_EQ((*listed)[i].size, parts[i].size());
+    // Ceph RGW 16 reports the MD5 of the part's plaintext as an SSE-KMS part's ETag.
+    EXPECT_EQ((*listed)[i].etag, Md5Hex(parts[i]));
+    completed.push_back({(*listed)[i].part_number, (*listed)[i].etag});
+    const crypto::Md5Digest digest = crypto::Md5(parts[i]);
+    concatenated_md5s.append(reinterpret_cast<const char*>(digest.data()), digest.size());
+  }
+
+  const auto etag =
+      s3.CompleteMultipartUpload(*connection_, *credentials, key, *upload_id, completed);
+  ASSERT_TRUE(etag.ok()) << etag.status().ToString();
+  // Ceph RGW 16 returns an empty ETag from CompleteMultipartUpload; HEAD reports the real one.
+  EXPECT_EQ(*etag, "");
+
+  const auto head = s3.HeadObject(*connection_, *credentials, key);
+  ASSERT_TRUE(head.ok()) << head.status().ToString();
+  // The completed object's ETag is the MD5 of the parts' binary MD5s, a dash and the part
+  // count.
+  EXPECT_EQ(head->etag, Md5Hex(concatenated_md5s) + "-2");
+  EXPECT_EQ(head->checksum_sha256, std::nullopt);
+  EXPECT_EQ(head->size, parts[0].size() + parts[1].size());
+  EXPECT_EQ(head->sse, "aws:kms");
+  EXPECT_TRUE(KmsKeyMatches(connection_->kms_key_id, head->kms_key_id));
+  EXPECT_EQ(head->content_type, "text/plain");
+
+  GetObjectDownload download;
+  download.key = key;
+  download.file_name = "multipart.txt";
+  const auto get = PresignGetObject(*connection_, *credentials, download, SystemClock::Instance(),
+                                    LoopbackPresign());
+  ASSERT_TRUE(get.ok()) << get.status().ToString();
+  std::string received;
+  const auto fetched = transport_->SendStreaming(
+      {get->method, get->url, {}, ""}, 0, nullptr,
+      [&](std::string_view chunk) {
+        received.append(chunk);
+        return Status::Ok();
+      },
+      nullptr);
+  ASSERT_TRUE(fetched.ok()) << fetched.status().ToString();
+  EXPECT_EQ(fetched->status, 200);
+  EXPECT_TRUE(received == parts[0] + parts[1]) << "downloaded " << received.size() << " bytes";
+
+  // Once the object exists, ListParts reports NoSuchUpload, which is how a repeated
+  // confirmation learns that S3 already completed the upload. Ceph RGW 16 still accepts a
+  // repeated CompleteMultipartUpload.
+  EXPECT_TRUE(
+      s3.CompleteMultipartUpload(*connection_, *credentials, key, *upload_id, completed).ok());
+  EXPECT_EQ(s3.ListParts(*connection_, *credentials, key, *upload_id).status().code(),
+            ErrorCode::kNotFound);
+}
+
+TEST_F(RgwTest, AbortedMultipartUploadIsGone) {
+  const auto credentials = AssumeRole();
+  ASSERT_TRUE(credentials.ok()) << credentials.status().ToString();
+  S3Client s3(*transport_, SystemClock::Instance(), LoopbackS3());
+  const std::string key = connection_->key_prefix + "org_1/aborted";
+  const auto upload_id = s3.CreateMultipartUpload(*connection_, *credentials, key, std::nullopt);
+  ASSERT_TRUE(upload_id.ok()) << upload_id.status().ToString();
+  ASSERT_TRUE(s3.AbortMultipartUpload(*connection_, *credentials, key, *upload_id).ok());
+  EXPECT_EQ(s3.ListParts(*connection_, *credentials, key, *upload_id).status().code(),
+            ErrorCode::kNotFound);
+  EXPECT_EQ(s3.HeadObject(*connection_, *credentials, key).status().code(), ErrorCode::kNotFound);
+}
+
 TEST_F(RgwTest, BucketCorsAllowsPresignedUploads) {
   S3Client s3(*transport_, SystemClock::Instance(), LoopbackS3());
   ASSERT_TRUE(s3.PutBucketCors(*connection_, *tester_, {"https://custody.example.com"}).ok());

@@ -10,6 +10,8 @@ namespace custody::aws {
 namespace {
 
 constexpr size_t kMaxKeyBytes = 1024;  // S3's limit for object keys
+// S3 documents no maximum length for upload ids; this bound only rejects absurd values.
+constexpr size_t kMaxUploadIdBytes = 1024;
 
 bool IsLowerHexString(std::string_view text, size_t length) {
   return text.size() == length && std::all_of(text.begin(), text.end(), [](char c) {
@@ -26,6 +28,17 @@ Status CheckKey(std::string_view key) {
     if (byte < 0x20 || byte == 0x7f) {
       return InvalidArgument("object key contains a control character", "key");
     }
+  }
+  return Status::Ok();
+}
+
+Status CheckUploadId(std::string_view upload_id) {
+  const bool printable = std::all_of(upload_id.begin(), upload_id.end(), [](char c) {
+    return static_cast<unsigned char>(c) > 0x20 && static_cast<unsigned char>(c) < 0x7f;
+  });
+  if (upload_id.empty() || upload_id.size() > kMaxUploadIdBytes || !printable) {
+    return InvalidArgument("multipart upload id must be 1 to 1024 printable ASCII characters",
+                           "upload_id");
   }
   return Status::Ok();
 }
@@ -182,6 +195,39 @@ Result<PresignedRequest> PresignPutObject(const AwsConnection& connection,
 
   CUSTODY_ASSIGN_OR_RETURN(SignedUrl signed_url,
                            SignObjectUrl(connection, credentials, "PUT", upload.key, "",
+                                         out.headers, upload.ttl, clock));
+  out.url = std::move(signed_url.url);
+  out.expires_at = signed_url.expires_at;
+  return out;
+}
+
+Result<PresignedRequest> PresignUploadPart(const AwsConnection& connection,
+                                           const Credentials& credentials,
+                                           const UploadPartUpload& upload, const Clock& clock,
+                                           const PresignOptions& options) {
+  CUSTODY_RETURN_IF_ERROR(CheckEndpoint(connection, options));
+  CUSTODY_RETURN_IF_ERROR(CheckKey(upload.key));
+  CUSTODY_RETURN_IF_ERROR(CheckTtl(upload.ttl));
+  CUSTODY_RETURN_IF_ERROR(CheckUploadId(upload.upload_id));
+  if (upload.part_number < 1 || upload.part_number > kMaxPartCount) {
+    return InvalidArgument(
+        "part number must be 1 to 10000, not " + std::to_string(upload.part_number), "part_number");
+  }
+  if (upload.content_length < 1 || upload.content_length > kMaxPartBytes) {
+    return InvalidArgument("a part must be 1 byte to 5 GiB long", "size");
+  }
+  if (!IsLowerHexString(upload.md5_hex, 32)) {
+    return InvalidArgument("md5 must be 32 lowercase hex characters", "md5");
+  }
+
+  PresignedRequest out;
+  out.method = "PUT";
+  out.headers.emplace_back("Content-Length", std::to_string(upload.content_length));
+  out.headers.emplace_back("Content-MD5", crypto::Base64Encode(*crypto::HexDecode(upload.md5_hex)));
+  const std::string query = "partNumber=" + std::to_string(upload.part_number) +
+                            "&uploadId=" + sigv4::UriEncode(upload.upload_id, true);
+  CUSTODY_ASSIGN_OR_RETURN(SignedUrl signed_url,
+                           SignObjectUrl(connection, credentials, "PUT", upload.key, query,
                                          out.headers, upload.ttl, clock));
   out.url = std::move(signed_url.url);
   out.expires_at = signed_url.expires_at;

@@ -22,6 +22,12 @@ namespace custody::aws {
 // S3's limit for a single PUT.
 inline constexpr uint64_t kMaxSinglePutBytes = 5ULL * 1024 * 1024 * 1024;
 
+// S3's multipart upload limits. Every part except the last has at least kMinPartBytes.
+inline constexpr uint64_t kMinPartBytes = 5ULL * 1024 * 1024;
+inline constexpr uint64_t kMaxPartBytes = kMaxSinglePutBytes;
+inline constexpr int kMaxPartCount = 10000;
+inline constexpr uint64_t kMaxMultipartObjectBytes = 5ULL * 1024 * 1024 * 1024 * 1024;
+
 struct PresignedRequest {
   std::string method;
   std::string url;
@@ -49,6 +55,23 @@ Result<PresignedRequest> PresignPutObject(const AwsConnection& connection,
                                           const Credentials& credentials,
                                           const PutObjectUpload& upload, const Clock& clock,
                                           const PresignOptions& options = {});
+
+struct UploadPartUpload {
+  std::string key;        // the key given to CreateMultipartUpload
+  std::string upload_id;  // as CreateMultipartUpload returned it
+  int part_number = 0;    // 1 to kMaxPartCount
+  uint64_t content_length = 0;
+  std::string md5_hex;  // the part's MD5, 32 lowercase hex characters
+  std::chrono::seconds ttl{300};
+};
+
+// Signs an UploadPart with the part's Content-MD5 and Content-Length, so S3 rejects any other
+// bytes for that part number. It signs no SSE-KMS headers, because the encryption of a multipart
+// upload is set once by CreateMultipartUpload.
+Result<PresignedRequest> PresignUploadPart(const AwsConnection& connection,
+                                           const Credentials& credentials,
+                                           const UploadPartUpload& upload, const Clock& clock,
+                                           const PresignOptions& options = {});
 
 struct GetObjectDownload {
   std::string key;

@@ -271,6 +271,109 @@ TEST(PresignPutObjectTest, RejectsBadInput) {
   }
 }
 
+UploadPartUpload PartUpload() {
+  UploadPartUpload upload;
+  upload.key = "custody/org_1/ent_1/evd_1/ver_1";
+  upload.upload_id = "2~upload/id+=";
+  upload.part_number = 7;
+  upload.content_length = 5;
+  const crypto::Md5Digest md5 = crypto::Md5("hello");
+  upload.md5_hex = crypto::HexEncode(std::span<const uint8_t>(md5));
+  upload.ttl = std::chrono::seconds(300);
+  return upload;
+}
+
+TEST(PresignUploadPartTest, SignsPartNumberUploadIdMd5AndLength) {
+  const FixedClock clock(FromUnixSeconds(kNow));
+  const Credentials credentials = TemporaryCredentials();
+  const auto presigned = PresignUploadPart(TestConnection(), credentials, PartUpload(), clock);
+  ASSERT_TRUE(presigned.ok()) << presigned.status().ToString();
+
+  EXPECT_EQ(presigned->method, "PUT");
+  EXPECT_EQ(presigned->url.rfind("https://acme-evidence.s3.eu-west-1.amazonaws.com/custody/org_1/"
+                                 "ent_1/evd_1/ver_1?partNumber=7&uploadId=2~upload%2Fid%2B%3D&",
+                                 0),
+            0u)
+      << presigned->url;
+  const std::vector<std::pair<std::string, std::string>> expected_headers = {
+      {"Content-Length", "5"},
+      {"Content-MD5", "XUFAKrxLKna5cZ2REBfFkg=="},
+  };
+  EXPECT_EQ(presigned->headers, expected_headers);
+
+  const auto query = QueryOf(presigned->url);
+  EXPECT_EQ(query.at("partNumber"), "7");
+  EXPECT_EQ(query.at("uploadId"), "2~upload/id+=");
+  EXPECT_EQ(query.at("X-Amz-SignedHeaders"), "content-length;content-md5;host");
+  EXPECT_EQ(query.at("X-Amz-Expires"), "300");
+  EXPECT_EQ(presigned->expires_at, FromUnixSeconds(kNow + 300));
+  EXPECT_EQ(query.at("X-Amz-Signature"),
+            RecomputeSignature(*presigned, credentials, "eu-west-1", FromUnixSeconds(kNow)));
+}
+
+TEST(PresignUploadPartTest, OtherPartNumberBreaksSignature) {
+  const FixedClock clock(FromUnixSeconds(kNow));
+  const Credentials credentials = TemporaryCredentials();
+  const auto presigned = PresignUploadPart(TestConnection(), credentials, PartUpload(), clock);
+  ASSERT_TRUE(presigned.ok());
+  const std::string signature = QueryOf(presigned->url).at("X-Amz-Signature");
+
+  PresignedRequest moved = *presigned;
+  moved.url.replace(moved.url.find("partNumber=7"), 12, "partNumber=8");
+  EXPECT_NE(RecomputeSignature(moved, credentials, "eu-west-1", FromUnixSeconds(kNow)), signature);
+
+  for (size_t i = 0; i < presigned->headers.size(); ++i) {
+    PresignedRequest tampered = *presigned;
+    tampered.headers[i].second += "0";
+    EXPECT_NE(RecomputeSignature(tampered, credentials, "eu-west-1", FromUnixSeconds(kNow)),
+              signature)
+        << tampered.headers[i].first;
+  }
+}
+
+TEST(PresignUploadPartTest, NeverOutlivesCredentials) {
+  const FixedClock clock(FromUnixSeconds(kNow));
+  const auto presigned =
+      PresignUploadPart(TestConnection(), TemporaryCredentials(100), PartUpload(), clock);
+  ASSERT_TRUE(presigned.ok());
+  EXPECT_EQ(QueryOf(presigned->url).at("X-Amz-Expires"), "100");
+}
+
+TEST(PresignUploadPartTest, RejectsBadInput) {
+  const FixedClock clock(FromUnixSeconds(kNow));
+
+  struct Case {
+    const char* name;
+    void (*change)(UploadPartUpload&);
+    const char* field;
+  };
+
+  const Case cases[] = {
+      {"part number 0", [](UploadPartUpload& u) { u.part_number = 0; }, "part_number"},
+      {"part number 10001", [](UploadPartUpload& u) { u.part_number = 10001; }, "part_number"},
+      {"empty part", [](UploadPartUpload& u) { u.content_length = 0; }, "size"},
+      {"part over 5 GiB", [](UploadPartUpload& u) { u.content_length = kMaxPartBytes + 1; },
+       "size"},
+      {"uppercase md5", [](UploadPartUpload& u) { u.md5_hex = std::string(32, 'A'); }, "md5"},
+      {"short md5", [](UploadPartUpload& u) { u.md5_hex = "abc"; }, "md5"},
+      {"empty upload id", [](UploadPartUpload& u) { u.upload_id.clear(); }, "upload_id"},
+      {"upload id with space", [](UploadPartUpload& u) { u.upload_id = "a b"; }, "upload_id"},
+      {"upload id too long", [](UploadPartUpload& u) { u.upload_id = std::string(1025, 'a'); },
+       "upload_id"},
+      {"empty key", [](UploadPartUpload& u) { u.key.clear(); }, "key"},
+      {"ttl zero", [](UploadPartUpload& u) { u.ttl = std::chrono::seconds(0); }, "ttl"},
+  };
+  for (const Case& c : cases) {
+    UploadPartUpload upload = PartUpload();
+    c.change(upload);
+    const auto presigned =
+        PresignUploadPart(TestConnection(), TemporaryCredentials(), upload, clock);
+    ASSERT_FALSE(presigned.ok()) << c.name;
+    EXPECT_EQ(presigned.status().code(), ErrorCode::kInvalidArgument) << c.name;
+    EXPECT_EQ(presigned.status().field(), c.field) << c.name;
+  }
+}
+
 TEST(PresignGetObjectTest, AttachmentWithShortExpiry) {
   const FixedClock clock(FromUnixSeconds(kNow));
   const Credentials credentials = TemporaryCredentials();

@@ -1,8 +1,8 @@
 #include "custody/aws/s3.h"
 
 #include <charconv>
-#include <ctime>
 
+#include "custody/aws/s3_response.h"
 #include "custody/aws/sigv4.h"
 #include "custody/aws/xml.h"
 #include "custody/crypto/encoding.h"
@@ -11,7 +11,9 @@
 namespace custody::aws {
 namespace {
 
-constexpr size_t kMaxErrorText = 256;
+using internal::Iso8601;
+using internal::Unquote;
+using internal::XmlEscape;
 
 // The headers browsers send with Custody's presigned PUT; browsers preflight each of them.
 constexpr std::string_view kCorsAllowedHeaders[] = {
@@ -31,67 +33,7 @@ constexpr std::string_view kCorsMethods[] = {"PUT", "GET", "HEAD"};
 constexpr int kCorsMaxAgeSeconds = 3000;
 
 Status S3Error(std::string_view operation, const HttpResponse& response) {
-  std::string_view error = response.body;
-  std::string_view inner;
-  if (xml::FindElement(response.body, "Error", &inner) == xml::Lookup::kFound) {
-    error = inner;
-  }
-  const std::string code = xml::TextOrEmpty(error, "Code", kMaxErrorText);
-  const std::string message = xml::TextOrEmpty(error, "Message", kMaxErrorText);
-  std::string text =
-      std::string(operation) + " failed with HTTP " + std::to_string(response.status);
-  if (!code.empty()) {
-    text += " " + code;
-  }
-  if (!message.empty()) {
-    text += ": " + message;
-  }
-  if (response.status == 404) {
-    return NotFound(text);
-  }
-  if (response.status >= 500 || code == "SlowDown") {
-    return Unavailable(text);
-  }
-  return UpstreamFailed(text);
-}
-
-std::string Unquote(std::string value) {
-  if (value.size() >= 2 && value.front() == '"' && value.back() == '"') {
-    return value.substr(1, value.size() - 2);
-  }
-  return value;
-}
-
-std::string Iso8601(SystemTime time) {
-  const std::time_t seconds = static_cast<std::time_t>(ToUnixSeconds(time));
-  std::tm parts{};
-  gmtime_r(&seconds, &parts);
-  char text[32];
-  std::strftime(text, sizeof(text), "%Y-%m-%dT%H:%M:%SZ", &parts);
-  return text;
-}
-
-std::string XmlEscape(std::string_view text) {
-  std::string out;
-  for (char c : text) {
-    switch (c) {
-      case '&':
-        out += "&amp;";
-        break;
-      case '<':
-        out += "&lt;";
-        break;
-      case '>':
-        out += "&gt;";
-        break;
-      case '"':
-        out += "&quot;";
-        break;
-      default:
-        out += c;
-    }
-  }
-  return out;
+  return internal::S3ErrorStatus(operation, response);
 }
 
 std::string JsonString(std::string_view text) {

@@ -62,6 +62,19 @@ struct PutObjectResult {
   std::optional<std::string> version_id;
 };
 
+// One part of a multipart upload as ListParts reports it.
+struct UploadedPart {
+  int part_number = 0;
+  uint64_t size = 0;
+  std::string etag;  // without the quotes
+};
+
+// A part to assemble in CompleteMultipartUpload: its number and the ETag S3 reported for it.
+struct CompletedPart {
+  int part_number = 0;
+  std::string etag;
+};
+
 class S3Client {
  public:
   S3Client(HttpTransport& transport, const Clock& clock, S3Options options = {});
@@ -96,6 +109,33 @@ class S3Client {
   Status PutObjectRetention(const AwsConnection& connection, const Credentials& credentials,
                             std::string_view key, std::string_view version_id,
                             std::string_view mode, SystemTime retain_until);
+
+  // Starts a multipart upload of `key`, encrypted with SSE-KMS under the connection's key, and
+  // returns its upload id. Sends no object bytes.
+  Result<std::string> CreateMultipartUpload(const AwsConnection& connection,
+                                            const Credentials& credentials, std::string_view key,
+                                            const std::optional<std::string>& content_type);
+
+  // Lists every part uploaded so far, in part-number order, following NextPartNumberMarker
+  // through all pages. An unknown upload id (S3's NoSuchUpload, also after completion or
+  // abort) is kNotFound.
+  Result<std::vector<UploadedPart>> ListParts(const AwsConnection& connection,
+                                              const Credentials& credentials, std::string_view key,
+                                              std::string_view upload_id);
+
+  // Assembles the object from `parts` (ascending part numbers) and returns its ETag. The ETag
+  // may be empty, because Ceph RGW 16 sends an empty one; HEAD reports the real ETag. S3 may
+  // return 200 and still fail, with an <Error> document in the body, which is an error here too
+  // (kUnavailable for InternalError and SlowDown, else kUpstreamFailed). NoSuchUpload is
+  // kNotFound.
+  Result<std::string> CompleteMultipartUpload(const AwsConnection& connection,
+                                              const Credentials& credentials, std::string_view key,
+                                              std::string_view upload_id,
+                                              const std::vector<CompletedPart>& parts);
+
+  // Discards the upload and its parts. NoSuchUpload is kNotFound.
+  Status AbortMultipartUpload(const AwsConnection& connection, const Credentials& credentials,
+                              std::string_view key, std::string_view upload_id);
 
   // Allows browsers on `allowed_origins` to PUT and GET through presigned URLs
   // (BucketCorsXml).

@@ -1,43 +1,20 @@
 // S3Client calls on object versions, for the audit log's WORM export and its reconciler:
 // GetObject, DeleteObject and PutObjectRetention.
-#include <ctime>
-
 #include "custody/aws/s3.h"
+#include "custody/aws/s3_response.h"
 #include "custody/aws/sigv4.h"
-#include "custody/aws/xml.h"
 #include "custody/crypto/encoding.h"
 #include "custody/crypto/hash.h"
 
 namespace custody::aws {
 namespace {
 
-constexpr size_t kMaxErrorText = 256;
+using internal::Iso8601;
+using internal::Unquote;
 
-// Maps an S3 error response to a Status as s3.cc does, with 405 as kNotFound: S3 responds to a
-// GET of a delete marker's version id with 405 MethodNotAllowed.
+// S3 returns 405 MethodNotAllowed for a GET of a delete marker's version id.
 Status VersionError(std::string_view operation, const HttpResponse& response) {
-  std::string_view error = response.body;
-  std::string_view inner;
-  if (xml::FindElement(response.body, "Error", &inner) == xml::Lookup::kFound) {
-    error = inner;
-  }
-  const std::string code = xml::TextOrEmpty(error, "Code", kMaxErrorText);
-  const std::string message = xml::TextOrEmpty(error, "Message", kMaxErrorText);
-  std::string text =
-      std::string(operation) + " failed with HTTP " + std::to_string(response.status);
-  if (!code.empty()) {
-    text += " " + code;
-  }
-  if (!message.empty()) {
-    text += ": " + message;
-  }
-  if (response.status == 404 || response.status == 405) {
-    return NotFound(text);
-  }
-  if (response.status >= 500 || code == "SlowDown") {
-    return Unavailable(text);
-  }
-  return UpstreamFailed(text);
+  return internal::S3ErrorStatus(operation, response, /*not_found_on_405=*/true);
 }
 
 std::string VersionQuery(const std::optional<std::string>& version_id) {
@@ -45,22 +22,6 @@ std::string VersionQuery(const std::optional<std::string>& version_id) {
     return {};
   }
   return "versionId=" + sigv4::UriEncode(*version_id, /*encode_slash=*/true);
-}
-
-std::string Unquote(std::string value) {
-  if (value.size() >= 2 && value.front() == '"' && value.back() == '"') {
-    return value.substr(1, value.size() - 2);
-  }
-  return value;
-}
-
-std::string Iso8601(SystemTime time) {
-  const std::time_t seconds = static_cast<std::time_t>(ToUnixSeconds(time));
-  std::tm parts{};
-  gmtime_r(&seconds, &parts);
-  char text[32];
-  std::strftime(text, sizeof(text), "%Y-%m-%dT%H:%M:%SZ", &parts);
-  return text;
 }
 
 }  // namespace

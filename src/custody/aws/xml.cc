@@ -51,6 +51,33 @@ Lookup FindElement(std::string_view document, std::string_view name, std::string
   return Lookup::kFound;
 }
 
+bool FindElements(std::string_view document, std::string_view name,
+                  std::vector<std::string_view>* contents) {
+  contents->clear();
+  const std::string open = "<" + std::string(name);
+  const std::string close = "</" + std::string(name) + ">";
+  size_t search = 0;
+  while (true) {
+    const size_t at = document.find(open, search);
+    if (at == std::string_view::npos) {
+      return true;
+    }
+    const size_t after = at + open.size();
+    if (after >= document.size() || (document[after] != '>' && document[after] != ' ')) {
+      search = after;
+      continue;
+    }
+    const size_t content_start = document.find('>', after);
+    const size_t content_end = document.find(close, after);
+    if (content_start == std::string_view::npos || content_end == std::string_view::npos ||
+        content_end < content_start) {
+      return false;
+    }
+    contents->push_back(document.substr(content_start + 1, content_end - content_start - 1));
+    search = content_end + close.size();
+  }
+}
+
 bool DecodeText(std::string_view text, std::string* out) {
   out->clear();
   for (size_t i = 0; i < text.size(); ++i) {

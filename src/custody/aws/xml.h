@@ -4,6 +4,7 @@
 
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace custody::aws::xml {
 
@@ -16,6 +17,12 @@ enum class Lookup {
 // Finds the content of the one element <name> (or <name attributes...>) in `document`. An
 // element that appears twice, or has no end tag, is kMalformed.
 Lookup FindElement(std::string_view document, std::string_view name, std::string_view* content);
+
+// Returns the content of each <name> (or <name attributes...>) element in `document`, in order,
+// for repeated elements such as ListParts' <Part>. Elements of that name must not nest. Returns
+// false when one has no end tag.
+bool FindElements(std::string_view document, std::string_view name,
+                  std::vector<std::string_view>* contents);
 
 // Decodes the five predefined entities and ASCII character references. Returns false for
 // markup ('<') or any other '&' sequence.
