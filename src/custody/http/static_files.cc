@@ -1,11 +1,13 @@
 #include "custody/http/static_files.h"
 
+#include <algorithm>
 #include <filesystem>
 #include <fstream>
 #include <iterator>
 #include <system_error>
 #include <utility>
 
+#include "custody/common/log.h"
 #include "custody/http/middleware.h"
 #include "custody/http/problem.h"
 
@@ -114,9 +116,14 @@ std::string_view ContentTypeForFileName(std::string_view file_name) {
   return "application/octet-stream";
 }
 
-StaticFiles::StaticFiles(std::string root, std::string content_security_policy, bool hsts)
+StaticFiles::StaticFiles(std::string root, std::string content_security_policy,
+                         size_t connect_sources_end, RequestConnectSources request_connect_sources,
+                         std::vector<std::string> connect_sources, bool hsts)
     : root_(std::move(root)),
       content_security_policy_(std::move(content_security_policy)),
+      connect_sources_end_(connect_sources_end),
+      request_connect_sources_(std::move(request_connect_sources)),
+      connect_sources_(std::move(connect_sources)),
       strict_transport_security_(hsts) {}
 
 Result<std::unique_ptr<StaticFiles>> StaticFiles::Open(StaticFilesOptions options) {
@@ -140,10 +147,13 @@ Result<std::unique_ptr<StaticFiles>> StaticFiles::Open(StaticFilesOptions option
   // No inline script or style: the build emits only external files.
   std::string policy = "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self'";
   policy += "; connect-src 'self'" + JoinSources(options.connect_sources);
+  const size_t connect_sources_end = policy.size();
   policy += "; frame-ancestors 'none'; base-uri 'none'; object-src 'none'";
   policy += "; form-action 'self'" + JoinSources(options.form_action_sources);
   return std::unique_ptr<StaticFiles>(
-      new StaticFiles(root.string(), std::move(policy), options.strict_transport_security));
+      new StaticFiles(root.string(), std::move(policy), connect_sources_end,
+                      std::move(options.request_connect_sources),
+                      std::move(options.connect_sources), options.strict_transport_security));
 }
 
 void StaticFiles::AddHeaders(Response& response, bool immutable) const {
@@ -155,6 +165,34 @@ void StaticFiles::AddHeaders(Response& response, bool immutable) const {
   if (strict_transport_security_) {
     response.headers.Set("Strict-Transport-Security", "max-age=31536000");
   }
+}
+
+void StaticFiles::AddRequestConnectSources(const Request& request, Response& response) const {
+  if (!request_connect_sources_) {
+    return;
+  }
+  // The policy now depends on the session cookie, so a shared cache must not reuse it.
+  response.headers.Set("Vary", "Cookie");
+  std::vector<std::string> added;
+  for (std::string& source : request_connect_sources_(request)) {
+    if (!IsSafeSource(source)) {
+      log::Warn("dropped an invalid connect-src source of the request",
+                {{"source", source}, {"path", request.path}});
+      continue;
+    }
+    if (std::find(connect_sources_.begin(), connect_sources_.end(), source) !=
+            connect_sources_.end() ||
+        std::find(added.begin(), added.end(), source) != added.end()) {
+      continue;
+    }
+    added.push_back(std::move(source));
+  }
+  if (added.empty()) {
+    return;
+  }
+  std::string policy = content_security_policy_;
+  policy.insert(connect_sources_end_, JoinSources(added));
+  response.headers.Set("Content-Security-Policy", policy);
 }
 
 Result<Response> StaticFiles::ReadFile(const std::string& relative) const {
@@ -193,6 +231,9 @@ Response StaticFiles::Serve(const Request& request) const {
   if (!relative.empty()) {
     Result<Response> file = ReadFile(relative);
     if (file.ok()) {
+      if (relative == kIndexFile) {
+        AddRequestConnectSources(request, *file);
+      }
       return std::move(*file);
     }
     if (HasExtension(relative)) {
@@ -204,6 +245,7 @@ Response StaticFiles::Serve(const Request& request) const {
   if (!index.ok()) {
     return NotFoundResponse();
   }
+  AddRequestConnectSources(request, *index);
   return std::move(*index);
 }
 

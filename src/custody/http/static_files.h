@@ -9,6 +9,7 @@
 // never listed.
 #pragma once
 
+#include <functional>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -19,11 +20,20 @@
 
 namespace custody::http {
 
+// Returns the origins that the app page served for `request` may connect to besides the
+// configured ones, such as the S3 endpoint of the signed-in user's organization. Returns an
+// empty list for an anonymous request, and when it cannot check the request's session.
+using RequestConnectSources = std::function<std::vector<std::string>(const Request& request)>;
+
 struct StaticFilesOptions {
   std::string root;  // the folder that contains index.html
   // Origins that scripts may connect to besides the app's own, for connect-src: the S3
   // endpoints that receive presigned PUTs ("https://*.amazonaws.com", "http://127.0.0.1:7481").
   std::vector<std::string> connect_sources;
+  // Called for each app page (index.html, also for the app's routes), never for other files.
+  // Its origins are added to connect-src of that one response, which then varies by Cookie.
+  // A returned source that could change the policy is dropped with a warning.
+  RequestConnectSources request_connect_sources;
   // Origins that forms may submit to besides the app's own, for form-action.
   std::vector<std::string> form_action_sources;
   // Adds Strict-Transport-Security, for a server reached over https://.
@@ -46,20 +56,29 @@ class StaticFiles {
   // problem. Reads the file on every request, so a rebuilt app is served without a restart.
   Response Serve(const Request& request) const;
 
+  // The policy of every response without the sources of request_connect_sources.
   const std::string& content_security_policy() const { return content_security_policy_; }
 
   const std::string& root() const { return root_; }
 
  private:
-  StaticFiles(std::string root, std::string content_security_policy, bool hsts);
+  StaticFiles(std::string root, std::string content_security_policy, size_t connect_sources_end,
+              RequestConnectSources request_connect_sources,
+              std::vector<std::string> connect_sources, bool hsts);
 
   // Reads `relative` ("assets/index-1a2b.js") below the root into a 200 response, or returns
   // NotFound when it is missing, not a regular file, or outside the root.
   Result<Response> ReadFile(const std::string& relative) const;
   void AddHeaders(Response& response, bool immutable) const;
+  // Replaces the policy of an app page with one that adds the request's own connect sources.
+  void AddRequestConnectSources(const Request& request, Response& response) const;
 
   std::string root_;  // canonical, without a trailing "/"
   std::string content_security_policy_;
+  // The offset in content_security_policy_ just after the last connect-src source.
+  size_t connect_sources_end_ = 0;
+  RequestConnectSources request_connect_sources_;
+  std::vector<std::string> connect_sources_;  // the configured ones
   bool strict_transport_security_ = false;
 };
 

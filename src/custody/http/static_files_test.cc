@@ -196,6 +196,132 @@ TEST_F(StaticFilesTest, OpenRejectsBadOptions) {
   }
 }
 
+// Returns the sources for the request's Cookie header: "session=org-a" and "session=org-b" are
+// the sessions of two organizations, and any other value is an anonymous request.
+std::vector<std::string> SourcesForCookie(const Request& request) {
+  const std::string cookie = request.headers.Get("Cookie");
+  if (cookie == "session=org-a") {
+    return {"https://org-a.s3.eu-west-1.amazonaws.com"};
+  }
+  if (cookie == "session=org-b") {
+    return {"http://127.0.0.1:9000"};
+  }
+  return {};
+}
+
+Response GetWithCookie(const StaticFiles& files, const std::string& path, const std::string& cookie,
+                       const std::string& method = "GET") {
+  Request request;
+  request.method = method;
+  request.path = path;
+  if (!cookie.empty()) {
+    request.headers.Set("Cookie", cookie);
+  }
+  return files.Serve(request);
+}
+
+TEST_F(StaticFilesTest, RequestSourcesOnAppPages) {
+  StaticFilesOptions options;
+  options.connect_sources = {"http://127.0.0.1:7481"};
+  options.request_connect_sources = SourcesForCookie;
+  auto files = OpenFiles(options);
+  ASSERT_NE(files, nullptr);
+
+  for (const std::string path : {"/", "/index.html", "/evidence/evd_1"}) {
+    for (const std::string method : {"GET", "HEAD"}) {
+      const Response page = GetWithCookie(*files, path, "session=org-a", method);
+      const std::string policy = page.headers.Get("Content-Security-Policy");
+      EXPECT_EQ(page.status, 200) << method << " " << path;
+      EXPECT_NE(policy.find("; connect-src 'self' http://127.0.0.1:7481 "
+                            "https://org-a.s3.eu-west-1.amazonaws.com; frame-ancestors 'none';"),
+                std::string::npos)
+          << method << " " << path << ": " << policy;
+      EXPECT_EQ(page.headers.Get("Vary"), "Cookie") << method << " " << path;
+    }
+  }
+}
+
+TEST_F(StaticFilesTest, RequestSourcesPerSession) {
+  StaticFilesOptions options;
+  options.request_connect_sources = SourcesForCookie;
+  auto files = OpenFiles(options);
+  ASSERT_NE(files, nullptr);
+
+  const std::string org_a =
+      GetWithCookie(*files, "/", "session=org-a").headers.Get("Content-Security-Policy");
+  const std::string org_b =
+      GetWithCookie(*files, "/", "session=org-b").headers.Get("Content-Security-Policy");
+  EXPECT_NE(org_a.find("connect-src 'self' https://org-a.s3.eu-west-1.amazonaws.com;"),
+            std::string::npos)
+      << org_a;
+  EXPECT_EQ(org_a.find("127.0.0.1:9000"), std::string::npos) << org_a;
+  EXPECT_NE(org_b.find("connect-src 'self' http://127.0.0.1:9000;"), std::string::npos) << org_b;
+  EXPECT_EQ(org_b.find("amazonaws.com"), std::string::npos) << org_b;
+
+  for (const std::string cookie : {"", "session=unknown"}) {
+    const Response anonymous = GetWithCookie(*files, "/", cookie);
+    EXPECT_EQ(anonymous.headers.Get("Content-Security-Policy"), files->content_security_policy())
+        << cookie;
+    EXPECT_EQ(anonymous.headers.Get("Vary"), "Cookie") << cookie;
+  }
+}
+
+TEST_F(StaticFilesTest, RequestSourcesNotOnOtherFiles) {
+  int calls = 0;
+  StaticFilesOptions options;
+  options.request_connect_sources = [&calls](const Request& request) {
+    ++calls;
+    return SourcesForCookie(request);
+  };
+  auto files = OpenFiles(options);
+  ASSERT_NE(files, nullptr);
+
+  for (const std::string path : {"/assets/index-abc123.js", "/docs/page.txt", "/assets/none.js",
+                                 "/api/v1/me", "/../index.html"}) {
+    const Response response = GetWithCookie(*files, path, "session=org-a");
+    if (response.status == 200) {
+      EXPECT_EQ(response.headers.Get("Content-Security-Policy"), files->content_security_policy())
+          << path;
+      EXPECT_FALSE(response.headers.Has("Vary")) << path;
+    }
+  }
+  EXPECT_EQ(calls, 0);
+  EXPECT_EQ(GetWithCookie(*files, "/", "session=org-a", "POST").status, 404);
+  EXPECT_EQ(calls, 0);
+}
+
+TEST_F(StaticFilesTest, RequestSourcesAreChecked) {
+  StaticFilesOptions options;
+  options.connect_sources = {"http://127.0.0.1:7481"};
+  options.request_connect_sources = [](const Request&) {
+    return std::vector<std::string>{"https://a.example; script-src *",
+                                    "'unsafe-inline'",
+                                    "a b",
+                                    "",
+                                    "http://127.0.0.1:7481",
+                                    "https://s3.example",
+                                    "https://s3.example"};
+  };
+  auto files = OpenFiles(options);
+  ASSERT_NE(files, nullptr);
+
+  const std::string policy = Get(*files, "/").headers.Get("Content-Security-Policy");
+  EXPECT_NE(policy.find("; connect-src 'self' http://127.0.0.1:7481 https://s3.example; "),
+            std::string::npos)
+      << policy;
+  EXPECT_EQ(policy.find("script-src *"), std::string::npos) << policy;
+  EXPECT_EQ(policy.find("unsafe-inline"), std::string::npos) << policy;
+  EXPECT_EQ(policy.find("a.example"), std::string::npos) << policy;
+}
+
+TEST_F(StaticFilesTest, NoVaryWithoutRequestSources) {
+  auto files = OpenFiles();
+  ASSERT_NE(files, nullptr);
+  const Response page = GetWithCookie(*files, "/", "session=org-a");
+  EXPECT_EQ(page.headers.Get("Content-Security-Policy"), files->content_security_policy());
+  EXPECT_FALSE(page.headers.Has("Vary"));
+}
+
 TEST_F(StaticFilesTest, RouterFallbackKeepsRoutesAnd405) {
   auto files = OpenFiles();
   ASSERT_NE(files, nullptr);
