@@ -4,8 +4,8 @@
 #include "custody/authz/entities.h"
 #include "custody/identity/sessions.h"
 #include "custody/identity/tokens.h"
+#include "custody/identity/user_pages.h"
 #include "custody/store/ids.h"
-#include "custody/store/page_cursor.h"
 
 namespace custody::identity {
 namespace {
@@ -112,9 +112,9 @@ Status DeleteRoleAssignment(store::Transaction& tx, const Clock& clock,
       tx.Execute("DELETE FROM role_assignments WHERE organization_id = ? AND id = ?",
                  {organization_id, assignment_id})
           .status());
-  CUSTODY_RETURN_IF_ERROR(RevokeUserSessions(tx, clock, organization_id, assignment.user_id,
-                                             kRevokedRoleChanged)
-                              .status());
+  CUSTODY_RETURN_IF_ERROR(
+      RevokeUserSessions(tx, clock, organization_id, assignment.user_id, kRevokedRoleChanged)
+          .status());
   return RevokeUserTokens(tx, clock, organization_id, assignment.user_id).status();
 }
 
@@ -122,32 +122,13 @@ Result<RoleAssignmentPage> ListRoleAssignments(store::Transaction& tx,
                                                std::string_view organization_id,
                                                std::optional<std::string_view> user_id,
                                                std::optional<std::string_view> after, int limit) {
-  if (limit < 1 || limit > kMaxRoleAssignmentPageSize) {
-    return InvalidArgument(
-        "limit must be between 1 and " + std::to_string(kMaxRoleAssignmentPageSize), "limit");
-  }
-  // A NULL user filter matches every user.
   CUSTODY_ASSIGN_OR_RETURN(
-      const int64_t before_seq,
-      store::SeqBeforeCursor(tx, after.has_value(),
-                             "SELECT seq FROM role_assignments WHERE organization_id = ?1 "
-                             "AND (?2 IS NULL OR user_id = ?2) AND id = ?3",
-                             {organization_id, user_id, after.value_or("")}));
-  CUSTODY_ASSIGN_OR_RETURN(
-      std::vector<store::Row> rows,
-      tx.Query("SELECT " + std::string(kAssignmentColumns) +
-                   " FROM role_assignments WHERE organization_id = ?1 "
-                   "AND (?2 IS NULL OR user_id = ?2) AND seq < ?3 ORDER BY seq DESC LIMIT ?4",
-               {organization_id, user_id, before_seq, limit + 1}));
+      const std::vector<store::Row> rows,
+      QueryUserPage(tx, {"role_assignments", kAssignmentColumns, kMaxRoleAssignmentPageSize},
+                    organization_id, user_id, after, limit));
   RoleAssignmentPage page;
-  for (const store::Row& row : rows) {
-    if (page.assignments.size() == static_cast<size_t>(limit)) {
-      page.next_after = page.assignments.back().id;
-      break;
-    }
-    CUSTODY_ASSIGN_OR_RETURN(RoleAssignment assignment, AssignmentFromRow(row));
-    page.assignments.push_back(std::move(assignment));
-  }
+  CUSTODY_ASSIGN_OR_RETURN(page.next_after,
+                           AppendPageItems(rows, limit, AssignmentFromRow, page.assignments));
   return page;
 }
 

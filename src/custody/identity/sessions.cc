@@ -1,11 +1,10 @@
 #include "custody/identity/sessions.h"
 
 #include "custody/authz/authorize.h"
-#include "custody/crypto/hash.h"
-#include "custody/crypto/random.h"
+#include "custody/identity/bearer_credentials.h"
 #include "custody/identity/tokens.h"
+#include "custody/identity/user_pages.h"
 #include "custody/store/ids.h"
-#include "custody/store/page_cursor.h"
 
 namespace custody::identity {
 namespace {
@@ -35,31 +34,16 @@ Session SessionFromRow(const store::Row& row) {
   return session;
 }
 
-std::string HashSecret(std::string_view secret) {
-  const crypto::Sha256Digest digest = crypto::Sha256(secret);
-  return std::string(reinterpret_cast<const char*>(digest.data()), digest.size());
-}
-
-bool IsAlphanumeric(std::string_view text) {
-  for (char c : text) {
-    const bool alphanumeric =
-        (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9');
-    if (!alphanumeric) {
-      return false;
-    }
-  }
-  return true;
-}
+constexpr BearerCredentialFormat kRefreshFormat{kRefreshValuePrefix, kSessionIdPrefix,
+                                                kTokenSecretLength};
 
 SystemTime Truncated(SystemTime time) {
   return store::FromUnixMicros(store::ToUnixMicros(time));
 }
 
 Status Reject(std::string_view reason, std::string* failure_reason) {
-  if (failure_reason != nullptr) {
-    *failure_reason = std::string(reason);
-  }
-  return Unauthenticated("the session is missing, expired or revoked; sign in again");
+  return RejectCredential("the session is missing, expired or revoked; sign in again", reason,
+                          failure_reason);
 }
 
 // Checks the columns revoked_at, expires_at and the user's active flag, in that order.
@@ -102,10 +86,8 @@ Result<NewSession> CreateSession(store::Transaction& tx, const Clock& clock,
   session.expires_at = session.created_at + spec.lifetime;
   session.idp_session = spec.idp_session;
 
-  const Secret secret(crypto::RandomAlphanumeric(kTokenSecretLength));
-  created.refresh_credential =
-      Secret(std::string(kRefreshValuePrefix) + session.id.substr(kSessionIdPrefix.size()) + "_" +
-             secret.Reveal());
+  NewBearerCredential refresh = GenerateBearerCredential(session.id, kRefreshFormat);
+  created.refresh_credential = std::move(refresh.value);
   CUSTODY_ASSIGN_OR_RETURN(
       std::optional<store::Row> row,
       tx.QueryOne(
@@ -117,7 +99,7 @@ Result<NewSession> CreateSession(store::Transaction& tx, const Clock& clock,
            session.mfa_at.has_value() ? std::optional<int64_t>(store::ToUnixMicros(*session.mfa_at))
                                       : std::nullopt,
            store::ToUnixMicros(session.created_at), store::ToUnixMicros(session.expires_at),
-           session.idp_session, store::Blob{HashSecret(secret.Reveal())}}));
+           session.idp_session, store::Blob{std::move(refresh.secret_hash)}}));
   session.seq = row->Int64(0);
   return created;
 }
@@ -137,30 +119,12 @@ Result<Session> GetSession(store::Transaction& tx, std::string_view organization
 Result<SessionPage> ListSessions(store::Transaction& tx, std::string_view organization_id,
                                  std::optional<std::string_view> user_id,
                                  std::optional<std::string_view> after, int limit) {
-  if (limit < 1 || limit > kMaxSessionPageSize) {
-    return InvalidArgument("limit must be between 1 and " + std::to_string(kMaxSessionPageSize),
-                           "limit");
-  }
-  CUSTODY_ASSIGN_OR_RETURN(
-      const int64_t before_seq,
-      store::SeqBeforeCursor(tx, after.has_value(),
-                             "SELECT seq FROM sessions WHERE organization_id = ?1 "
-                             "AND (?2 IS NULL OR user_id = ?2) AND id = ?3",
-                             {organization_id, user_id, after.value_or("")}));
-  CUSTODY_ASSIGN_OR_RETURN(
-      std::vector<store::Row> rows,
-      tx.Query("SELECT " + std::string(kSessionColumns) +
-                   " FROM sessions WHERE organization_id = ?1 "
-                   "AND (?2 IS NULL OR user_id = ?2) AND seq < ?3 ORDER BY seq DESC LIMIT ?4",
-               {organization_id, user_id, before_seq, limit + 1}));
+  CUSTODY_ASSIGN_OR_RETURN(const std::vector<store::Row> rows,
+                           QueryUserPage(tx, {"sessions", kSessionColumns, kMaxSessionPageSize},
+                                         organization_id, user_id, after, limit));
   SessionPage page;
-  for (const store::Row& row : rows) {
-    if (page.sessions.size() == static_cast<size_t>(limit)) {
-      page.next_after = page.sessions.back().id;
-      break;
-    }
-    page.sessions.push_back(SessionFromRow(row));
-  }
+  CUSTODY_ASSIGN_OR_RETURN(page.next_after,
+                           AppendPageItems(rows, limit, SessionFromRow, page.sessions));
   return page;
 }
 
@@ -231,45 +195,37 @@ Result<bool> SessionCsrfTokenMatches(store::Transaction& tx, std::string_view or
   if (!row.has_value() || row->IsNull(0) || token.empty()) {
     return false;
   }
-  return crypto::ConstantTimeEquals(HashSecret(token), row->Bytes(0));
+  return SecretMatchesStoredHash(token, row->Bytes(0));
 }
 
 Result<Secret> RotateRefreshCredential(store::Transaction& tx, const Session& session) {
-  const Secret secret(crypto::RandomAlphanumeric(kTokenSecretLength));
+  NewBearerCredential refresh = GenerateBearerCredential(session.id, kRefreshFormat);
   CUSTODY_RETURN_IF_ERROR(
       tx.Execute("UPDATE sessions SET refresh_hash = ? WHERE organization_id = ? AND id = ?",
-                 {store::Blob{HashSecret(secret.Reveal())}, session.organization_id, session.id})
+                 {store::Blob{std::move(refresh.secret_hash)}, session.organization_id, session.id})
           .status());
-  return Secret(std::string(kRefreshValuePrefix) + session.id.substr(kSessionIdPrefix.size()) +
-                "_" + secret.Reveal());
+  return std::move(refresh.value);
 }
 
 Result<Session> AuthenticateRefreshCredential(store::Transaction& tx, const Clock& clock,
                                               std::string_view credential,
                                               std::string* failure_reason) {
-  constexpr size_t kIdLength = store::kIdRandomLength;
-  constexpr size_t kLength = kRefreshValuePrefix.size() + kIdLength + 1 + kTokenSecretLength;
-  if (credential.size() != kLength || !credential.starts_with(kRefreshValuePrefix) ||
-      credential[kRefreshValuePrefix.size() + kIdLength] != '_') {
+  const std::optional<ParsedBearerCredential> parsed =
+      ParseBearerCredential(credential, kRefreshFormat);
+  if (!parsed.has_value()) {
     return Reject(kReasonTokenMalformed, failure_reason);
   }
-  const std::string_view id_part = credential.substr(kRefreshValuePrefix.size(), kIdLength);
-  const std::string_view secret = credential.substr(kRefreshValuePrefix.size() + kIdLength + 1);
-  if (!IsAlphanumeric(id_part) || !IsAlphanumeric(secret)) {
-    return Reject(kReasonTokenMalformed, failure_reason);
-  }
-  const std::string session_id = std::string(kSessionIdPrefix) + std::string(id_part);
   CUSTODY_ASSIGN_OR_RETURN(
       std::optional<store::Row> row,
       tx.QueryOne("SELECT " + std::string(kQualifiedSessionColumns) +
                       ", s.refresh_hash, u.active FROM sessions s JOIN users u "
                       "ON u.organization_id = s.organization_id AND u.id = s.user_id "
                       "WHERE s.id = ?",
-                  {session_id}));
-  // Hashed and compared for unknown ids too, so that both take the same work.
-  const std::string presented_hash = HashSecret(secret);
-  const std::string stored_hash = row.has_value() ? row->Bytes(13) : std::string(32, '\0');
-  const bool hash_matches = crypto::ConstantTimeEquals(presented_hash, stored_hash);
+                  {parsed->id}));
+  // Compared for unknown ids too, so that both take the same work.
+  const std::optional<std::string> stored_hash =
+      row.has_value() ? std::optional<std::string>(row->Bytes(13)) : std::nullopt;
+  const bool hash_matches = SecretMatchesStoredHash(parsed->secret, stored_hash);
   if (!row.has_value()) {
     return Reject(kReasonSessionUnknown, failure_reason);
   }

@@ -2,10 +2,9 @@
 
 #include "custody/authz/authorize.h"
 #include "custody/authz/validation.h"
-#include "custody/crypto/hash.h"
-#include "custody/crypto/random.h"
+#include "custody/identity/bearer_credentials.h"
+#include "custody/identity/user_pages.h"
 #include "custody/store/ids.h"
-#include "custody/store/page_cursor.h"
 
 namespace custody::identity {
 namespace {
@@ -26,47 +25,11 @@ ApiToken TokenFromRow(const store::Row& row) {
   return token;
 }
 
-std::string HashSecret(std::string_view secret) {
-  const crypto::Sha256Digest digest = crypto::Sha256(secret);
-  return std::string(reinterpret_cast<const char*>(digest.data()), digest.size());
-}
-
-bool IsAlphanumeric(std::string_view text) {
-  for (char c : text) {
-    const bool alphanumeric =
-        (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9');
-    if (!alphanumeric) {
-      return false;
-    }
-  }
-  return true;
-}
-
-struct ParsedToken {
-  std::string token_id;  // with the "tok_" prefix
-  std::string_view secret;
-};
-
-std::optional<ParsedToken> ParseTokenValue(std::string_view value) {
-  constexpr size_t kIdLength = store::kIdRandomLength;
-  constexpr size_t kLength = kTokenValuePrefix.size() + kIdLength + 1 + kTokenSecretLength;
-  if (value.size() != kLength || !value.starts_with(kTokenValuePrefix)) {
-    return std::nullopt;
-  }
-  const std::string_view id_part = value.substr(kTokenValuePrefix.size(), kIdLength);
-  const std::string_view separator = value.substr(kTokenValuePrefix.size() + kIdLength, 1);
-  const std::string_view secret = value.substr(kTokenValuePrefix.size() + kIdLength + 1);
-  if (separator != "_" || !IsAlphanumeric(id_part) || !IsAlphanumeric(secret)) {
-    return std::nullopt;
-  }
-  return ParsedToken{std::string(store::kTokenIdPrefix) + std::string(id_part), secret};
-}
+constexpr BearerCredentialFormat kTokenFormat{kTokenValuePrefix, store::kTokenIdPrefix,
+                                              kTokenSecretLength};
 
 Status RejectToken(std::string_view reason, std::string* failure_reason) {
-  if (failure_reason != nullptr) {
-    *failure_reason = std::string(reason);
-  }
-  return Unauthenticated("the API token is missing, invalid or revoked");
+  return RejectCredential("the API token is missing, invalid or revoked", reason, failure_reason);
 }
 
 }  // namespace
@@ -92,16 +55,15 @@ Result<CreatedToken> CreateToken(store::Transaction& tx, const Clock& clock,
   token.created_at = store::FromUnixMicros(store::ToUnixMicros(clock.Now()));
   token.created_by = std::string(created_by);
 
-  const Secret secret(crypto::RandomAlphanumeric(kTokenSecretLength));
-  created.value = Secret(std::string(kTokenValuePrefix) +
-                         token.id.substr(store::kTokenIdPrefix.size()) + "_" + secret.Reveal());
+  NewBearerCredential credential = GenerateBearerCredential(token.id, kTokenFormat);
+  created.value = std::move(credential.value);
   CUSTODY_ASSIGN_OR_RETURN(
       std::optional<store::Row> row,
       tx.QueryOne("INSERT INTO api_tokens (id, organization_id, user_id, name, secret_hash, "
                   "created_at, created_by) VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING seq",
                   {token.id, token.organization_id, token.user_id, token.name,
-                   store::Blob{HashSecret(secret.Reveal())}, store::ToUnixMicros(token.created_at),
-                   token.created_by}));
+                   store::Blob{std::move(credential.secret_hash)},
+                   store::ToUnixMicros(token.created_at), token.created_by}));
   token.seq = row->Int64(0);
   return created;
 }
@@ -121,31 +83,12 @@ Result<ApiToken> GetToken(store::Transaction& tx, std::string_view organization_
 Result<TokenPage> ListTokens(store::Transaction& tx, std::string_view organization_id,
                              std::optional<std::string_view> user_id,
                              std::optional<std::string_view> after, int limit) {
-  if (limit < 1 || limit > kMaxTokenPageSize) {
-    return InvalidArgument("limit must be between 1 and " + std::to_string(kMaxTokenPageSize),
-                           "limit");
-  }
-  // A NULL user filter matches every user.
-  CUSTODY_ASSIGN_OR_RETURN(
-      const int64_t before_seq,
-      store::SeqBeforeCursor(tx, after.has_value(),
-                             "SELECT seq FROM api_tokens WHERE organization_id = ?1 "
-                             "AND (?2 IS NULL OR user_id = ?2) AND id = ?3",
-                             {organization_id, user_id, after.value_or("")}));
-  CUSTODY_ASSIGN_OR_RETURN(
-      std::vector<store::Row> rows,
-      tx.Query("SELECT " + std::string(kTokenColumns) +
-                   " FROM api_tokens WHERE organization_id = ?1 "
-                   "AND (?2 IS NULL OR user_id = ?2) AND seq < ?3 ORDER BY seq DESC LIMIT ?4",
-               {organization_id, user_id, before_seq, limit + 1}));
+  CUSTODY_ASSIGN_OR_RETURN(const std::vector<store::Row> rows,
+                           QueryUserPage(tx, {"api_tokens", kTokenColumns, kMaxTokenPageSize},
+                                         organization_id, user_id, after, limit));
   TokenPage page;
-  for (const store::Row& row : rows) {
-    if (page.tokens.size() == static_cast<size_t>(limit)) {
-      page.next_after = page.tokens.back().id;
-      break;
-    }
-    page.tokens.push_back(TokenFromRow(row));
-  }
+  CUSTODY_ASSIGN_OR_RETURN(page.next_after,
+                           AppendPageItems(rows, limit, TokenFromRow, page.tokens));
   return page;
 }
 
@@ -173,7 +116,7 @@ Result<int64_t> RevokeUserTokens(store::Transaction& tx, const Clock& clock,
 
 Result<authz::Principal> AuthenticateToken(store::Transaction& tx, std::string_view bearer,
                                            std::string* failure_reason) {
-  const std::optional<ParsedToken> parsed = ParseTokenValue(bearer);
+  const std::optional<ParsedBearerCredential> parsed = ParseBearerCredential(bearer, kTokenFormat);
   if (!parsed.has_value()) {
     return RejectToken(kReasonTokenMalformed, failure_reason);
   }
@@ -185,12 +128,12 @@ Result<authz::Principal> AuthenticateToken(store::Transaction& tx, std::string_v
                   "FROM api_tokens t JOIN users u "
                   "ON u.organization_id = t.organization_id AND u.id = t.user_id "
                   "WHERE t.id = ?",
-                  {parsed->token_id}));
+                  {parsed->id}));
 
-  // The hash is computed and compared for unknown ids too, so that both take the same work.
-  const std::string presented_hash = HashSecret(parsed->secret);
-  const std::string stored_hash = row.has_value() ? row->Bytes(2) : std::string(32, '\0');
-  const bool hash_matches = crypto::ConstantTimeEquals(presented_hash, stored_hash);
+  // Compared for unknown ids too, so that both take the same work.
+  const std::optional<std::string> stored_hash =
+      row.has_value() ? std::optional<std::string>(row->Bytes(2)) : std::nullopt;
+  const bool hash_matches = SecretMatchesStoredHash(parsed->secret, stored_hash);
   if (!row.has_value()) {
     return RejectToken(kReasonTokenUnknown, failure_reason);
   }
@@ -206,7 +149,7 @@ Result<authz::Principal> AuthenticateToken(store::Transaction& tx, std::string_v
   if (failure_reason != nullptr) {
     failure_reason->clear();
   }
-  return authz::Principal{row->Text(0), row->Text(1), parsed->token_id, ""};
+  return authz::Principal{row->Text(0), row->Text(1), parsed->id, ""};
 }
 
 }  // namespace custody::identity

@@ -2,8 +2,7 @@
 
 #include "custody/authz/authorize.h"
 #include "custody/authz/validation.h"
-#include "custody/crypto/hash.h"
-#include "custody/crypto/random.h"
+#include "custody/identity/bearer_credentials.h"
 #include "custody/store/ids.h"
 
 namespace custody::scim {
@@ -24,47 +23,12 @@ ScimToken TokenFromRow(const store::Row& row) {
   return token;
 }
 
-std::string HashSecret(std::string_view secret) {
-  const crypto::Sha256Digest digest = crypto::Sha256(secret);
-  return std::string(reinterpret_cast<const char*>(digest.data()), digest.size());
-}
-
-bool IsAlphanumeric(std::string_view text) {
-  for (char c : text) {
-    const bool alphanumeric =
-        (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9');
-    if (!alphanumeric) {
-      return false;
-    }
-  }
-  return true;
-}
-
-struct ParsedToken {
-  std::string token_id;
-  std::string_view secret;
-};
-
-std::optional<ParsedToken> ParseTokenValue(std::string_view value) {
-  constexpr size_t kIdLength = store::kIdRandomLength;
-  constexpr size_t kLength = kScimTokenValuePrefix.size() + kIdLength + 1 + kScimTokenSecretLength;
-  if (value.size() != kLength || !value.starts_with(kScimTokenValuePrefix)) {
-    return std::nullopt;
-  }
-  const std::string_view id_part = value.substr(kScimTokenValuePrefix.size(), kIdLength);
-  const std::string_view separator = value.substr(kScimTokenValuePrefix.size() + kIdLength, 1);
-  const std::string_view secret = value.substr(kScimTokenValuePrefix.size() + kIdLength + 1);
-  if (separator != "_" || !IsAlphanumeric(id_part) || !IsAlphanumeric(secret)) {
-    return std::nullopt;
-  }
-  return ParsedToken{std::string(kScimTokenIdPrefix) + std::string(id_part), secret};
-}
+constexpr identity::BearerCredentialFormat kScimTokenFormat{
+    kScimTokenValuePrefix, kScimTokenIdPrefix, kScimTokenSecretLength};
 
 Status Reject(std::string_view reason, std::string* failure_reason) {
-  if (failure_reason != nullptr) {
-    *failure_reason = std::string(reason);
-  }
-  return Unauthenticated("the SCIM token is missing, invalid or revoked");
+  return identity::RejectCredential("the SCIM token is missing, invalid or revoked", reason,
+                                    failure_reason);
 }
 
 }  // namespace
@@ -81,16 +45,16 @@ Result<CreatedScimToken> CreateScimToken(store::Transaction& tx, const Clock& cl
   token.created_at = store::FromUnixMicros(store::ToUnixMicros(clock.Now()));
   token.created_by = std::string(created_by);
 
-  const Secret secret(crypto::RandomAlphanumeric(kScimTokenSecretLength));
-  created.value = Secret(std::string(kScimTokenValuePrefix) +
-                         token.id.substr(kScimTokenIdPrefix.size()) + "_" + secret.Reveal());
+  identity::NewBearerCredential credential =
+      identity::GenerateBearerCredential(token.id, kScimTokenFormat);
+  created.value = std::move(credential.value);
   CUSTODY_ASSIGN_OR_RETURN(
       std::optional<store::Row> row,
-      tx.QueryOne(
-          "INSERT INTO scim_tokens (id, organization_id, name, secret_hash, created_at, "
-          "created_by) VALUES (?, ?, ?, ?, ?, ?) RETURNING seq",
-          {token.id, token.organization_id, token.name, store::Blob{HashSecret(secret.Reveal())},
-           store::ToUnixMicros(token.created_at), token.created_by}));
+      tx.QueryOne("INSERT INTO scim_tokens (id, organization_id, name, secret_hash, created_at, "
+                  "created_by) VALUES (?, ?, ?, ?, ?, ?) RETURNING seq",
+                  {token.id, token.organization_id, token.name,
+                   store::Blob{std::move(credential.secret_hash)},
+                   store::ToUnixMicros(token.created_at), token.created_by}));
   token.seq = row->Int64(0);
   return created;
 }
@@ -141,18 +105,19 @@ Result<ScimToken> RevokeScimToken(store::Transaction& tx, const Clock& clock,
 
 Result<ScimPrincipal> AuthenticateScimToken(store::Transaction& tx, std::string_view bearer,
                                             std::string* failure_reason) {
-  const std::optional<ParsedToken> parsed = ParseTokenValue(bearer);
+  const std::optional<identity::ParsedBearerCredential> parsed =
+      identity::ParseBearerCredential(bearer, kScimTokenFormat);
   if (!parsed.has_value()) {
     return Reject(kReasonScimTokenMalformed, failure_reason);
   }
   CUSTODY_ASSIGN_OR_RETURN(
       std::optional<store::Row> row,
       tx.QueryOne("SELECT organization_id, secret_hash, revoked_at FROM scim_tokens WHERE id = ?",
-                  {parsed->token_id}));
-  // Hashed and compared for unknown ids too, so that both take the same work.
-  const std::string presented_hash = HashSecret(parsed->secret);
-  const std::string stored_hash = row.has_value() ? row->Bytes(1) : std::string(32, '\0');
-  const bool hash_matches = crypto::ConstantTimeEquals(presented_hash, stored_hash);
+                  {parsed->id}));
+  // Compared for unknown ids too, so that both take the same work.
+  const std::optional<std::string> stored_hash =
+      row.has_value() ? std::optional<std::string>(row->Bytes(1)) : std::nullopt;
+  const bool hash_matches = identity::SecretMatchesStoredHash(parsed->secret, stored_hash);
   if (!row.has_value()) {
     return Reject(kReasonScimTokenUnknown, failure_reason);
   }
@@ -165,7 +130,7 @@ Result<ScimPrincipal> AuthenticateScimToken(store::Transaction& tx, std::string_
   if (failure_reason != nullptr) {
     failure_reason->clear();
   }
-  return ScimPrincipal{row->Text(0), parsed->token_id};
+  return ScimPrincipal{row->Text(0), parsed->id};
 }
 
 }  // namespace custody::scim
