@@ -9,6 +9,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "custody/api/query_params.h"
 #include "custody/api/routes.h"
 #include "custody/audit/checkpoint_signer.h"
 #include "custody/audit/tree_store.h"
@@ -22,40 +23,6 @@ using authz::Action;
 
 constexpr int kDefaultEntriesLimit = 1000;
 constexpr int kDefaultCheckpointsLimit = 1000;
-
-// Parses an optional unsigned decimal query parameter of at most 18 digits (below 2^63).
-Result<std::optional<uint64_t>> CountParam(const http::Request& request, std::string_view name) {
-  const std::optional<std::string> text = request.QueryParam(name);
-  if (!text.has_value()) {
-    return std::optional<uint64_t>();
-  }
-  if (text->empty() || text->size() > 18 ||
-      text->find_first_not_of("0123456789") != std::string::npos) {
-    return InvalidArgument(std::string(name) + " must be a non-negative integer",
-                           std::string(name));
-  }
-  return std::optional<uint64_t>(std::stoull(*text));
-}
-
-Result<uint64_t> RequiredCountParam(const http::Request& request, std::string_view name) {
-  CUSTODY_ASSIGN_OR_RETURN(std::optional<uint64_t> value, CountParam(request, name));
-  if (!value.has_value()) {
-    return InvalidArgument(std::string(name) + " is required", std::string(name));
-  }
-  return *value;
-}
-
-Result<int> LimitParam(const http::Request& request, int max, int fallback) {
-  CUSTODY_ASSIGN_OR_RETURN(std::optional<uint64_t> value, CountParam(request, "limit"));
-  if (!value.has_value()) {
-    return fallback;
-  }
-  if (*value < 1 || *value > static_cast<uint64_t>(max)) {
-    return InvalidArgument("limit must be an integer between 1 and " + std::to_string(max),
-                           "limit");
-  }
-  return static_cast<int>(*value);
-}
 
 std::string Base64(const audit::Hash& hash) {
   return crypto::Base64Encode(audit::HashBytes(hash));
@@ -109,7 +76,7 @@ struct CheckpointRequest {
 Result<CheckpointRequest> ParseCheckpointRequest(const http::Request& request) {
   CUSTODY_RETURN_IF_ERROR(OnlyQueryParameters(request, {"tree_size"}));
   CheckpointRequest parsed;
-  CUSTODY_ASSIGN_OR_RETURN(parsed.tree_size, CountParam(request, "tree_size"));
+  CUSTODY_ASSIGN_OR_RETURN(parsed.tree_size, CountQueryParam(request, "tree_size"));
   return parsed;
 }
 
@@ -149,8 +116,8 @@ struct InclusionRequest {
 Result<InclusionRequest> ParseInclusionRequest(const http::Request& request) {
   CUSTODY_RETURN_IF_ERROR(OnlyQueryParameters(request, {"seq", "tree_size"}));
   InclusionRequest parsed;
-  CUSTODY_ASSIGN_OR_RETURN(parsed.seq, RequiredCountParam(request, "seq"));
-  CUSTODY_ASSIGN_OR_RETURN(parsed.tree_size, CountParam(request, "tree_size"));
+  CUSTODY_ASSIGN_OR_RETURN(parsed.seq, RequiredCountQueryParam(request, "seq"));
+  CUSTODY_ASSIGN_OR_RETURN(parsed.tree_size, CountQueryParam(request, "tree_size"));
   return parsed;
 }
 
@@ -214,8 +181,8 @@ struct ConsistencyRequest {
 Result<ConsistencyRequest> ParseConsistencyRequest(const http::Request& request) {
   CUSTODY_RETURN_IF_ERROR(OnlyQueryParameters(request, {"from", "to"}));
   ConsistencyRequest parsed;
-  CUSTODY_ASSIGN_OR_RETURN(parsed.from, RequiredCountParam(request, "from"));
-  CUSTODY_ASSIGN_OR_RETURN(parsed.to, RequiredCountParam(request, "to"));
+  CUSTODY_ASSIGN_OR_RETURN(parsed.from, RequiredCountQueryParam(request, "from"));
+  CUSTODY_ASSIGN_OR_RETURN(parsed.to, RequiredCountQueryParam(request, "to"));
   // Consistency from size 0 proves nothing (merkle.h), so it is rejected like the library does.
   if (parsed.from == 0) {
     return InvalidArgument("from must be at least 1", "from");
@@ -261,10 +228,10 @@ struct EntriesRequest {
 Result<EntriesRequest> ParseEntriesRequest(const http::Request& request) {
   CUSTODY_RETURN_IF_ERROR(OnlyQueryParameters(request, {"start", "limit"}));
   EntriesRequest parsed;
-  CUSTODY_ASSIGN_OR_RETURN(std::optional<uint64_t> start, CountParam(request, "start"));
+  CUSTODY_ASSIGN_OR_RETURN(std::optional<uint64_t> start, CountQueryParam(request, "start"));
   parsed.start = start.value_or(0);
-  CUSTODY_ASSIGN_OR_RETURN(parsed.limit,
-                           LimitParam(request, audit::kMaxEntriesPerRead, kDefaultEntriesLimit));
+  CUSTODY_ASSIGN_OR_RETURN(
+      parsed.limit, LimitQueryParam(request, audit::kMaxEntriesPerRead, kDefaultEntriesLimit));
   return parsed;
 }
 
@@ -351,10 +318,11 @@ struct CheckpointListRequest {
 Result<CheckpointListRequest> ParseCheckpointListRequest(const http::Request& request) {
   CUSTODY_RETURN_IF_ERROR(OnlyQueryParameters(request, {"after_size", "limit"}));
   CheckpointListRequest parsed;
-  CUSTODY_ASSIGN_OR_RETURN(std::optional<uint64_t> after_size, CountParam(request, "after_size"));
+  CUSTODY_ASSIGN_OR_RETURN(std::optional<uint64_t> after_size,
+                           CountQueryParam(request, "after_size"));
   parsed.after_size = after_size.value_or(0);
-  CUSTODY_ASSIGN_OR_RETURN(
-      parsed.limit, LimitParam(request, audit::kMaxCheckpointsPerRead, kDefaultCheckpointsLimit));
+  CUSTODY_ASSIGN_OR_RETURN(parsed.limit, LimitQueryParam(request, audit::kMaxCheckpointsPerRead,
+                                                         kDefaultCheckpointsLimit));
   return parsed;
 }
 
@@ -375,16 +343,6 @@ Result<http::Response> ListCheckpoints(ApiContext& api, const RequestContext& co
   nlohmann::json body = nlohmann::json::object();
   body["items"] = std::move(items);
   return http::JsonResponse(200, body);
-}
-
-Result<bool> ParseNothing(const http::Request& request) {
-  CUSTODY_RETURN_IF_ERROR(OnlyQueryParameters(request, {}));
-  return true;
-}
-
-Result<bool> ParseEmptyPost(const http::Request& request) {
-  CUSTODY_RETURN_IF_ERROR(NoQueryOrBody(request));
-  return true;
 }
 
 }  // namespace
@@ -416,12 +374,12 @@ void RegisterAuditLogRoutes(http::Router& router, ApiContext& api,
                                     return GetEntries(api, context, input);
                                   }}));
   router.Add("GET", "/api/v1/audit/verifier-keys",
-             Serve<bool>(api, {"audit_log.verifier_keys.read", ParseNothing,
+             Serve<bool>(api, {"audit_log.verifier_keys.read", ParseNoQuery,
                                [&api, &signer](const RequestContext& context, bool&) {
                                  return GetVerifierKeys(api, signer, context);
                                }}));
   router.Add("POST", "/api/v1/audit/checkpoints",
-             Serve<bool>(api, {"audit_log.checkpoint.create", ParseEmptyPost,
+             Serve<bool>(api, {"audit_log.checkpoint.create", ParseNoQueryOrBody,
                                [&api, &signer](const RequestContext& context, bool&) {
                                  return CreateCheckpoint(api, signer, context);
                                }}));

@@ -10,6 +10,7 @@
 #include "custody/crypto/random.h"
 #include "custody/http/json.h"
 #include "custody/http/problem.h"
+#include "custody/identity/saml/authn_request.h"
 #include "custody/identity/tokens.h"
 #include "custody/store/ids.h"
 
@@ -50,38 +51,17 @@ std::string ClearCookie(const AuthSettings& settings, std::string_view name) {
   return SetCookie(settings, name, "", std::chrono::seconds(0), "Lax");
 }
 
+// XML escaping also serves HTML text and quoted attribute values, because HTML5 reads &apos;.
 std::string EscapeHtml(std::string_view text) {
-  std::string escaped;
-  for (char c : text) {
-    switch (c) {
-      case '&':
-        escaped += "&amp;";
-        break;
-      case '<':
-        escaped += "&lt;";
-        break;
-      case '>':
-        escaped += "&gt;";
-        break;
-      case '"':
-        escaped += "&quot;";
-        break;
-      case '\'':
-        escaped += "&#39;";
-        break;
-      default:
-        escaped += c;
-    }
-  }
-  return escaped;
+  return identity::saml::XmlEscape(text);
 }
 
 bool WantsHtml(const http::Request& request) {
   return request.headers.Get("Accept").find("text/html") != std::string::npos;
 }
 
-// A sign-in failure page for browsers, or a problem for API clients. `retry_url`, when set,
-// is offered as a link.
+// Builds the sign-in failure page for browsers, or the problem response for API clients. The
+// page links to `retry_url` when it is set.
 http::Response SignInFailure(const http::Request& request, const Status& status,
                              std::string_view title, std::string_view explanation,
                              const std::optional<std::string>& retry_url) {
@@ -103,8 +83,9 @@ http::Response SignInFailure(const http::Request& request, const Status& status,
   return response;
 }
 
-// A path on this server to return to after sign-in: "/" followed by anything but a second "/"
-// or "\", so that it cannot name another host.
+// True when `path` is a path on this server to return to after sign-in. It starts with "/" but
+// not "//" or "/\", so that it cannot name another host. It has at most 2048 characters, no
+// backslash and no control character.
 bool IsLocalPath(std::string_view path) {
   if (path.empty() || path.size() > 2048 || path.front() != '/') {
     return false;
@@ -120,7 +101,8 @@ bool IsLocalPath(std::string_view path) {
   return true;
 }
 
-// RFC 8252 section 7.3: a native app's redirect is http:// on a loopback IP literal.
+// True when `url` is a native app's loopback redirect (RFC 8252 section 7.3): http:// on
+// 127.0.0.1 or [::1], with an explicit port and without a query.
 bool IsLoopbackRedirect(std::string_view url) {
   const Result<aws::Url> parsed = aws::ParseUrl(url);
   return parsed.ok() && parsed->scheme == "http" && parsed->explicit_port &&
@@ -550,8 +532,8 @@ std::optional<std::string> CookieValue(const http::Request& request, std::string
 Result<authz::Principal> AuthenticateAccessToken(ApiContext& api, const http::Request& request,
                                                  std::string_view token, bool from_cookie,
                                                  std::string* failure_reason) {
-  // NOTE: every request verifies the Ed25519 signature again; a cache of verified tokens keyed
-  // by their hash would save that work under load (the session row is read either way).
+  // NOTE: every request verifies the Ed25519 signature again. A cache of verified tokens keyed
+  // by their hash would save that work under load, but the session row is read either way.
   Result<identity::AccessTokenClaims> claims = api.auth->signer.Verify(token, api.clock);
   if (!claims.ok()) {
     *failure_reason = "access_token_invalid";

@@ -4,6 +4,7 @@
 #include <nlohmann/json.hpp>
 
 #include "custody/api/auth.h"
+#include "custody/api/query_params.h"
 #include "custody/api/routes.h"
 #include "custody/http/json.h"
 #include "custody/identity/oidc/provider.h"
@@ -196,10 +197,6 @@ Result<http::Response> PutPolicy(ApiContext& api, const RequestContext& context,
   return http::JsonResponse(200, PolicyJson(policy));
 }
 
-Status NoInput(const http::Request& request) {
-  return NoQueryOrBody(request);
-}
-
 }  // namespace
 
 void RegisterSsoRoutes(http::Router& router, ApiContext& api) {
@@ -207,11 +204,7 @@ void RegisterSsoRoutes(http::Router& router, ApiContext& api) {
     return;
   }
   router.Add("GET", "/api/v1/sso/oidc",
-             Serve<bool>(api, {"sso.oidc.read",
-                               [](const http::Request& request) -> Result<bool> {
-                                 CUSTODY_RETURN_IF_ERROR(NoInput(request));
-                                 return true;
-                               },
+             Serve<bool>(api, {"sso.oidc.read", ParseNoQueryOrBody,
                                [&api](const RequestContext& context, bool&) {
                                  return GetOidc(api, context);
                                }}));
@@ -224,20 +217,12 @@ void RegisterSsoRoutes(http::Router& router, ApiContext& api) {
                                        return PutOidc(api, context, update);
                                      }}));
   router.Add("DELETE", "/api/v1/sso/oidc",
-             Serve<bool>(api, {"sso.oidc.delete",
-                               [](const http::Request& request) -> Result<bool> {
-                                 CUSTODY_RETURN_IF_ERROR(NoInput(request));
-                                 return true;
-                               },
+             Serve<bool>(api, {"sso.oidc.delete", ParseNoQueryOrBody,
                                [&api](const RequestContext& context, bool&) {
                                  return DeleteOidc(api, context);
                                }}));
   router.Add("GET", "/api/v1/sso/policy",
-             Serve<bool>(api, {"sso.policy.read",
-                               [](const http::Request& request) -> Result<bool> {
-                                 CUSTODY_RETURN_IF_ERROR(NoInput(request));
-                                 return true;
-                               },
+             Serve<bool>(api, {"sso.policy.read", ParseNoQueryOrBody,
                                [&api](const RequestContext& context, bool&) {
                                  return GetPolicy(api, context);
                                }}));
