@@ -1,15 +1,16 @@
-// Sign-in completion, shared by the OIDC and SAML relying parties: what happens after an IdP
-// protocol has verified its response.
+// Sign-in completion for the OIDC and SAML relying parties, which runs after the IdP protocol
+// has verified its response.
 //
 // Contract with the protocol modules (identity/oidc, identity/saml):
 // 1. Verify the IdP's response completely (signature, issuer, audience, time, replay).
 // 2. Fill a VerifiedSignIn from the verified data only.
 // 3. Load the organization's policy with GetSsoPolicy and call CompleteSignIn. It writes every
-//    audit record of the sign-in itself (success and each refusal), so the caller writes none.
-// 4. On success, hand the NewSession to api::StartBrowserSession (api/auth.h), which mints the
+//    audit record of the sign-in itself (the success and each rejection), so the caller writes
+//    none.
+// 4. On success, pass the NewSession to api::StartBrowserSession (api/auth.h), which mints the
 //    access token and sets the session and CSRF cookies. When `failure_reason` is
-//    kReasonMfaRequired, show the MFA refusal page or send the user back to the IdP asking for
-//    MFA (OIDC acr_values, SAML RequestedAuthnContext).
+//    kReasonMfaRequired, show the page that explains the MFA requirement, or redirect the user
+//    to the IdP with a request for MFA (OIDC acr_values, SAML RequestedAuthnContext).
 #pragma once
 
 #include <chrono>
@@ -62,7 +63,7 @@ struct SsoPolicy {
   LinkBy link_by = LinkBy::kSubject;
   bool require_mfa = false;
   // Just-in-time provisioning: an unknown user who signs in with an e-mail claim is created
-  // (with no role; an admin grants roles). Off by default.
+  // without roles, which an admin grants later. Off by default.
   bool jit_provisioning = false;
   std::vector<std::string> mfa_amr_values = DefaultMfaAmrValues();
   std::vector<std::string> mfa_acr_values = DefaultMfaAcrValues();
@@ -102,11 +103,11 @@ struct RequestInfo {
 // or the acr in mfa_acr_values, for SAML an AuthnContextClassRef in saml_mfa_contexts.
 bool ProvesMfa(const SsoPolicy& policy, const VerifiedSignIn& sign_in);
 
-// Links the sign-in to an active user of the organization (LinkBy), applies the MFA policy,
-// provisions the user just in time when the policy allows, creates a session and writes the
-// audit records: "auth.sign_in" (allow, or deny with the reason code) and "session.create".
-// A refusal returns kUnauthenticated (kPermissionDenied for kReasonMfaRequired) and sets
-// `failure_reason`; a database failure returns kUnavailable.
+// Links the sign-in to an active user of the organization (LinkBy) and applies the MFA policy.
+// When the policy allows, it provisions an unknown user just in time. It then creates a session
+// and writes the audit records "auth.sign_in" (allow, or deny with the reason code) and
+// "session.create". A rejected sign-in returns kUnauthenticated, or kPermissionDenied for
+// kReasonMfaRequired, and sets `failure_reason`. A database failure returns kUnavailable.
 Result<NewSession> CompleteSignIn(store::Database& db, const SsoPolicy& policy,
                                   const VerifiedSignIn& sign_in, const RequestInfo& request,
                                   const Clock& clock, std::string* failure_reason = nullptr);
