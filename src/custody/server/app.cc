@@ -13,10 +13,11 @@
 #include "custody/audit/signing_key.h"
 #include "custody/common/log.h"
 #include "custody/http/static_files.h"
-#include "custody/server/auth_services.h"
 #include "custody/server/audit_commands.h"
 #include "custody/server/audit_worm.h"
+#include "custody/server/auth_services.h"
 #include "custody/server/operations.h"
+#include "custody/server/web_connect_sources.h"
 
 namespace custody::server {
 namespace {
@@ -227,6 +228,9 @@ void App::ServeWebApp() {
   http::StaticFilesOptions options;
   options.root = config_.server.web_root;
   options.connect_sources = config_.server.web_connect_sources;
+  options.request_connect_sources = [api = api_.get()](const http::Request& request) {
+    return SessionConnectSources(*api, request);
+  };
   options.strict_transport_security = config_.server.public_url.starts_with("https://");
   Result<std::unique_ptr<http::StaticFiles>> files = http::StaticFiles::Open(std::move(options));
   if (!files.ok()) {

@@ -27,9 +27,9 @@ struct ServerSection {
   int64_t max_body_bytes = 65536;
   // The folder of the web app's build output; empty serves no app.
   std::string web_root = DefaultWebRoot();
-  // Origins besides the server's own that the app may connect to (connect-src): the S3
-  // endpoints that receive the browser's presigned PUTs.
-  std::vector<std::string> web_connect_sources = {"https://*.amazonaws.com"};
+  // Origins besides the server's own that every app page may connect to (connect-src). A page
+  // for a signed-in session also gets its organization's S3 origin (web_connect_sources.h).
+  std::vector<std::string> web_connect_sources;
 };
 
 struct DatabaseSection {
@@ -49,7 +49,7 @@ struct AwsSection {
 };
 
 struct AuditRetentionSection {
-  int security_days = 2557;  // 7 years; at least 365
+  int security_days = 2557;  // 7 years, and at least 365
   int operational_days = 365;
 };
 
@@ -57,7 +57,8 @@ struct AuditSection {
   // The host part of checkpoint origins and of the signing key name. Empty in the file means
   // the host of server.public_url, or "custody.local" when that has none.
   std::string origin_host;
-  // The Ed25519 signer key file (`custodyd audit keygen`); custodyd serve requires it.
+  // The Ed25519 key file that signs checkpoints, as `custodyd audit keygen` writes it. Required
+  // by custodyd serve.
   std::string signing_key_file;
   // Keys that also sign during a rotation's overlap, and that verifier-keys lists as retired.
   std::vector<std::string> previous_signing_key_files;
@@ -79,14 +80,14 @@ struct AuthSection {
   std::string secret_key_file;
   int access_token_minutes = 10;
   int session_lifetime_minutes = 480;
-  // Sensitive admin actions need an MFA sign-in within this many minutes; 0 turns it off.
+  // Sensitive admin actions need an MFA sign-in within this many minutes. 0 turns the check off.
   int step_up_minutes = 0;
   // False lets session cookies travel over http://, for a loopback public_url only.
   bool cookie_secure = true;
   // Allows http:// OIDC issuers on loopback addresses (tests only).
   bool allow_insecure_loopback = false;
   int clock_skew_seconds = 60;
-  // Least time between two JWKS fetches that an unknown id_token "kid" may trigger.
+  // Minimum time between two JWKS fetches that an unknown id_token "kid" triggers.
   int jwks_refetch_seconds = 30;
 };
 
