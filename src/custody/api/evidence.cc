@@ -33,12 +33,17 @@ Result<NewEvidence> ParseNewEvidence(const http::Request& request) {
 struct EntityPageRequest {
   std::string entity_id;
   PageRequest page;
+  std::optional<std::string> search;  // the `q` parameter
 };
 
 Result<EntityPageRequest> ParseEntityPage(const http::Request& request) {
   EntityPageRequest parsed;
   CUSTODY_ASSIGN_OR_RETURN(parsed.entity_id, PathId(request, "entity_id", store::kEntityIdPrefix));
-  CUSTODY_ASSIGN_OR_RETURN(parsed.page, ParsePage(request));
+  CUSTODY_ASSIGN_OR_RETURN(parsed.page, ParsePageWithFilters(request, {"q"}));
+  parsed.search = request.QueryParam("q");
+  if (parsed.search.has_value()) {
+    CUSTODY_RETURN_IF_ERROR(evidence::ValidateSearchText(*parsed.search));
+  }
   return parsed;
 }
 
@@ -71,7 +76,7 @@ void RegisterEvidenceRoutes(http::Router& router, ApiContext& api) {
                          CUSTODY_ASSIGN_OR_RETURN(
                              evidence::EvidenceItemViewPage page,
                              api.evidence.ListEvidence(context, input.entity_id, input.page.after,
-                                                       input.page.limit));
+                                                       input.page.limit, input.search));
                          nlohmann::json items = nlohmann::json::array();
                          for (const evidence::EvidenceItemView& view : page.items) {
                            items.push_back(EvidenceItemJson(view));

@@ -1,5 +1,6 @@
 #include "custody/api/handler_support.h"
 
+#include <algorithm>
 #include <charconv>
 
 #include <nlohmann/json.hpp>
@@ -209,7 +210,18 @@ Status NoQueryOrBody(const http::Request& request) {
 }
 
 Result<PageRequest> ParsePage(const http::Request& request) {
-  CUSTODY_RETURN_IF_ERROR(OnlyQueryParameters(request, {"limit", "after"}));
+  return ParsePageWithFilters(request, {});
+}
+
+Result<PageRequest> ParsePageWithFilters(const http::Request& request,
+                                         std::initializer_list<std::string_view> filters) {
+  for (const auto& [name, value] : request.query) {
+    const bool known = name == "limit" || name == "after" ||
+                       std::find(filters.begin(), filters.end(), name) != filters.end();
+    if (!known) {
+      return InvalidArgument(name + " is not a known query parameter", name);
+    }
+  }
   PageRequest page;
   if (const std::optional<std::string> limit = request.QueryParam("limit")) {
     const Result<int64_t> value = ParseNonNegative(*limit);

@@ -139,6 +139,9 @@ struct PageRequest {
 // Reads `limit` (1 to kMaxPageSize, default kDefaultPageSize) and `after` (a next_cursor) and
 // rejects other query parameters. A malformed cursor fails with store::InvalidCursorError().
 Result<PageRequest> ParsePage(const http::Request& request);
+// As ParsePage, also allowing the filter parameters in `filters`, which the caller reads.
+Result<PageRequest> ParsePageWithFilters(const http::Request& request,
+                                         std::initializer_list<std::string_view> filters);
 
 // Encodes the position after the item `key` (a public id, or an audit record's seq) as an opaque
 // cursor: "v1:" + key, base64url without padding. Cursors carry no database row number, so they

@@ -82,6 +82,8 @@ json VersionJson(const evidence::EvidenceVersion& version) {
   out["created_at"] = TimeJson(version.created_at);
   out["created_by"] = version.created_by;
   out["stored_at"] = TimeJson(version.stored_at);
+  out["part_size"] = version.part_size.has_value() ? json(*version.part_size) : json(nullptr);
+  out["part_count"] = version.IsMultipart() ? json(version.PartCount()) : json(nullptr);
   return out;
 }
 

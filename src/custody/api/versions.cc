@@ -10,6 +10,30 @@
 namespace custody::api {
 namespace {
 
+// An optional array of strings; absent or null is nullopt.
+Result<std::optional<std::vector<std::string>>> OptionalStringArray(http::JsonObjectReader& reader,
+                                                                    std::string_view key) {
+  Result<const nlohmann::json*> value = reader.Value(key);
+  if (!value.ok()) {
+    return std::optional<std::vector<std::string>>();  // absent or null
+  }
+  const nlohmann::json& array = **value;
+  const std::string pointer = reader.PointerTo(key);
+  if (!array.is_array()) {
+    return InvalidArgument(pointer + " must be an array of strings", pointer);
+  }
+  std::vector<std::string> strings;
+  strings.reserve(array.size());
+  for (size_t i = 0; i < array.size(); ++i) {
+    if (!array[i].is_string()) {
+      const std::string item = pointer + "/" + std::to_string(i);
+      return InvalidArgument(item + " must be a string", item);
+    }
+    strings.push_back(array[i].get<std::string>());
+  }
+  return std::optional<std::vector<std::string>>(std::move(strings));
+}
+
 struct NewVersion {
   std::string evidence_id;
   evidence::DeclaredFile file;
@@ -28,6 +52,8 @@ Result<NewVersion> ParseNewVersion(const http::Request& request) {
   CUSTODY_ASSIGN_OR_RETURN(file.sha256, reader.String("sha256"));
   CUSTODY_ASSIGN_OR_RETURN(file.md5, reader.String("md5"));
   CUSTODY_ASSIGN_OR_RETURN(file.media_type, reader.String("media_type"));
+  CUSTODY_ASSIGN_OR_RETURN(file.part_size, reader.OptionalInt("part_size"));
+  CUSTODY_ASSIGN_OR_RETURN(file.part_md5s, OptionalStringArray(reader, "part_md5s"));
   CUSTODY_RETURN_IF_ERROR(reader.RejectUnknownFields());
   return version;
 }
@@ -63,7 +89,82 @@ Result<VersionPath> ParseVersionPath(const http::Request& request) {
 nlohmann::json GrantJson(const evidence::UploadGrant& grant) {
   nlohmann::json out = nlohmann::json::object();
   out["version"] = VersionJson(grant.version);
-  out["upload"] = UploadJson(grant.upload);
+  if (grant.upload.has_value()) {
+    out["upload"] = UploadJson(*grant.upload);
+  } else {
+    nlohmann::json upload = nlohmann::json::object();
+    upload["method"] = "MULTIPART";
+    upload["part_size"] = grant.version.part_size.value_or(0);
+    upload["part_count"] = grant.version.PartCount();
+    out["upload"] = std::move(upload);
+  }
+  return out;
+}
+
+struct PartUrlsRequest {
+  VersionPath path;
+  std::vector<int64_t> part_numbers;
+};
+
+Result<PartUrlsRequest> ParsePartUrls(const http::Request& request) {
+  CUSTODY_RETURN_IF_ERROR(OnlyQueryParameters(request, {}));
+  PartUrlsRequest parsed;
+  CUSTODY_ASSIGN_OR_RETURN(parsed.path.evidence_id,
+                           PathId(request, "evidence_id", store::kEvidenceIdPrefix));
+  CUSTODY_ASSIGN_OR_RETURN(parsed.path.version_id,
+                           PathId(request, "version_id", store::kVersionIdPrefix));
+  CUSTODY_ASSIGN_OR_RETURN(nlohmann::json body, http::ParseJsonObjectBody(request));
+  http::JsonObjectReader reader(body);
+  CUSTODY_ASSIGN_OR_RETURN(const nlohmann::json* numbers, reader.Value("part_numbers"));
+  if (!numbers->is_array()) {
+    return InvalidArgument("/part_numbers must be an array of part numbers", "/part_numbers");
+  }
+  for (size_t i = 0; i < numbers->size(); ++i) {
+    const nlohmann::json& number = (*numbers)[i];
+    if (!number.is_number_integer()) {
+      const std::string pointer = "/part_numbers/" + std::to_string(i);
+      return InvalidArgument(pointer + " must be an integer", pointer);
+    }
+    parsed.part_numbers.push_back(number.get<int64_t>());
+  }
+  CUSTODY_RETURN_IF_ERROR(reader.RejectUnknownFields());
+  return parsed;
+}
+
+// A GET of one version's sub-resource, which takes no parameters.
+Result<VersionPath> ParseVersionGet(const http::Request& request) {
+  CUSTODY_RETURN_IF_ERROR(OnlyQueryParameters(request, {}));
+  VersionPath path;
+  CUSTODY_ASSIGN_OR_RETURN(path.evidence_id,
+                           PathId(request, "evidence_id", store::kEvidenceIdPrefix));
+  CUSTODY_ASSIGN_OR_RETURN(path.version_id, PathId(request, "version_id", store::kVersionIdPrefix));
+  return path;
+}
+
+nlohmann::json PartUrlsJson(const std::vector<evidence::PartUrl>& urls) {
+  nlohmann::json parts = nlohmann::json::array();
+  for (const evidence::PartUrl& url : urls) {
+    nlohmann::json part = UploadJson(url.request);
+    part["part_number"] = url.part_number;
+    parts.push_back(std::move(part));
+  }
+  nlohmann::json out = nlohmann::json::object();
+  out["parts"] = std::move(parts);
+  return out;
+}
+
+nlohmann::json UploadedPartsJson(const evidence::UploadedParts& parts) {
+  nlohmann::json uploaded = nlohmann::json::array();
+  for (const aws::UploadedPart& part : parts.uploaded) {
+    nlohmann::json item = nlohmann::json::object();
+    item["part_number"] = part.part_number;
+    item["size"] = part.size;
+    uploaded.push_back(std::move(item));
+  }
+  nlohmann::json out = nlohmann::json::object();
+  out["part_size"] = parts.part_size;
+  out["part_count"] = parts.part_count;
+  out["uploaded"] = std::move(uploaded);
   return out;
 }
 
@@ -107,6 +208,29 @@ void RegisterVersionRoutes(http::Router& router, ApiContext& api) {
                       evidence::UploadGrant grant,
                       api.evidence.RenewUploadUrl(context, path.evidence_id, path.version_id));
                   return http::JsonResponse(200, GrantJson(grant));
+                }}));
+
+  router.Add("POST", "/api/v1/evidence/{evidence_id}/versions/{version_id}/part-urls",
+             Serve<PartUrlsRequest>(api, {"evidence.version.part_urls", ParsePartUrls,
+                                          [&api](const RequestContext& context,
+                                                 PartUrlsRequest& input) -> Result<http::Response> {
+                                            CUSTODY_ASSIGN_OR_RETURN(
+                                                std::vector<evidence::PartUrl> urls,
+                                                api.evidence.PartUrls(
+                                                    context, input.path.evidence_id,
+                                                    input.path.version_id, input.part_numbers));
+                                            return http::JsonResponse(200, PartUrlsJson(urls));
+                                          }}));
+
+  router.Add(
+      "GET", "/api/v1/evidence/{evidence_id}/versions/{version_id}/parts",
+      Serve<VersionPath>(
+          api, {"evidence.version.parts", ParseVersionGet,
+                [&api](const RequestContext& context, VersionPath& path) -> Result<http::Response> {
+                  CUSTODY_ASSIGN_OR_RETURN(
+                      evidence::UploadedParts parts,
+                      api.evidence.ListUploadedParts(context, path.evidence_id, path.version_id));
+                  return http::JsonResponse(200, UploadedPartsJson(parts));
                 }}));
 
   router.Add(

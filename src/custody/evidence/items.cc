@@ -1,6 +1,7 @@
 #include "custody/evidence/items.h"
 
 #include "custody/authz/authorize.h"
+#include "custody/common/text.h"
 #include "custody/evidence/validation.h"
 #include "custody/store/ids.h"
 #include "custody/store/page_cursor.h"
@@ -22,6 +23,19 @@ EvidenceItem ItemFromRow(const store::Row& row) {
   item.created_at = row.Time(6);
   item.created_by = row.Text(7);
   return item;
+}
+
+// Escapes LIKE's wildcards '%' and '_', and the escape character (a backslash) itself.
+std::string EscapeLike(std::string_view text) {
+  std::string escaped;
+  escaped.reserve(text.size());
+  for (const char c : text) {
+    if (c == '%' || c == '_' || c == '\\') {
+      escaped += '\\';
+    }
+    escaped += c;
+  }
+  return escaped;
 }
 
 }  // namespace
@@ -72,22 +86,47 @@ Result<EvidenceItem> GetEvidenceItem(store::Transaction& tx, std::string_view or
   return ItemFromRow(*row);
 }
 
+Status ValidateSearchText(std::string_view search) {
+  size_t characters = 0;
+  for (const char c : search) {
+    // Count the bytes that start a UTF-8 sequence; CheckReadableText rejects invalid UTF-8.
+    if ((static_cast<unsigned char>(c) & 0xC0) != 0x80) {
+      ++characters;
+    }
+  }
+  if (characters < 1 || characters > kMaxSearchCharacters) {
+    return InvalidArgument("q must be 1 to " + std::to_string(kMaxSearchCharacters) +
+                               " characters, not " + std::to_string(characters),
+                           "q");
+  }
+  return CheckReadableText(search, "q");
+}
+
 Result<EvidenceItemPage> ListEvidenceItems(store::Transaction& tx, std::string_view organization_id,
                                            std::string_view entity_id,
-                                           std::optional<std::string_view> after, int limit) {
+                                           std::optional<std::string_view> after, int limit,
+                                           std::optional<std::string_view> search) {
   CUSTODY_RETURN_IF_ERROR(CheckPageLimit(limit));
+  if (search.has_value()) {
+    CUSTODY_RETURN_IF_ERROR(ValidateSearchText(*search));
+  }
   CUSTODY_ASSIGN_OR_RETURN(
       const int64_t before_seq,
       store::SeqBeforeCursor(tx, after.has_value(),
                              "SELECT seq FROM evidence_items WHERE organization_id = ? "
                              "AND entity_id = ? AND id = ?",
                              {organization_id, entity_id, after.value_or("")}));
+  // ?5 is NULL without a search. SQLite's LIKE folds ASCII letters only.
+  const std::optional<std::string> pattern =
+      search.has_value() ? std::optional<std::string>("%" + EscapeLike(*search) + "%")
+                         : std::nullopt;
   CUSTODY_ASSIGN_OR_RETURN(
       std::vector<store::Row> rows,
       tx.Query("SELECT " + std::string(kItemColumns) +
-                   " FROM evidence_items WHERE organization_id = ? AND entity_id = ? AND seq < ? "
-                   "ORDER BY seq DESC LIMIT ?",
-               {organization_id, entity_id, before_seq, limit + 1}));
+                   " FROM evidence_items WHERE organization_id = ?1 AND entity_id = ?2 "
+                   "AND seq < ?3 AND (?5 IS NULL OR title LIKE ?5 ESCAPE '\\' "
+                   "OR description LIKE ?5 ESCAPE '\\') ORDER BY seq DESC LIMIT ?4",
+               {organization_id, entity_id, before_seq, limit + 1, pattern}));
 
   EvidenceItemPage page;
   for (const store::Row& row : rows) {

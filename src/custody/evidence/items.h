@@ -46,12 +46,22 @@ struct EvidenceItemPage {
   std::optional<std::string> next_after;
 };
 
+// The longest search text, in characters (Unicode code points).
+inline constexpr size_t kMaxSearchCharacters = 200;
+
 // Returns up to `limit` (1 to kMaxPageSize) items of the entity, newest first, starting after
-// the item `after` (a next_after). Returns store::InvalidCursorError() when `after` is not an item
-// of the entity.
+// the item `after` (a next_after). With `search`, only items whose title or description contains
+// it: ASCII letters match either case, and '%' and '_' are literal. Returns
+// store::InvalidCursorError() when `after` is not an item of the entity (it need not match
+// `search`), and kInvalidArgument for a search text that ValidateSearchText rejects.
 Result<EvidenceItemPage> ListEvidenceItems(store::Transaction& tx, std::string_view organization_id,
                                            std::string_view entity_id,
-                                           std::optional<std::string_view> after, int limit);
+                                           std::optional<std::string_view> after, int limit,
+                                           std::optional<std::string_view> search = std::nullopt);
+
+// 1 to kMaxSearchCharacters characters of valid UTF-8 without control characters; the error
+// names the field "q".
+Status ValidateSearchText(std::string_view search);
 
 // kInvalidArgument with field "limit" unless 1 <= limit <= kMaxPageSize.
 Status CheckPageLimit(int limit);

@@ -16,10 +16,11 @@ namespace {
 class RepositoryTest : public authz::testing::TreeTest {
  protected:
   EvidenceItem AddItem(const std::string& organization_id, const std::string& entity_id,
-                       const std::string& title) {
+                       const std::string& title, const std::string& description = "") {
     Result<EvidenceItem> item =
         store::WriteReturning<EvidenceItem>(db(), [&](store::Transaction& tx) {
-          return InsertEvidenceItem(tx, clock_, organization_id, entity_id, title, "", "bob");
+          return InsertEvidenceItem(tx, clock_, organization_id, entity_id, title, description,
+                                    "bob");
         });
     EXPECT_TRUE(item.ok()) << item.status().ToString();
     return item.ok() ? *item : EvidenceItem{};
@@ -285,6 +286,135 @@ TEST_F(RepositoryTest, MissingConnectionFailsPrecondition) {
       [&](store::Transaction& tx) { return RequireAwsConnection(tx, "org_A"); });
   EXPECT_EQ(required.status().code(), ErrorCode::kFailedPrecondition);
   EXPECT_NE(required.status().message().find("aws-connection"), std::string::npos);
+}
+
+// The titles of the entity's items that match `search`, newest first, one page of `limit`.
+std::vector<std::string> Titles(const EvidenceItemPage& page) {
+  std::vector<std::string> titles;
+  for (const EvidenceItem& item : page.items) {
+    titles.push_back(item.title);
+  }
+  return titles;
+}
+
+TEST_F(RepositoryTest, SearchMatchesTitleOrDescription) {
+  AddItem("org_A", s1, "Firewall rules", "exported nightly");
+  AddItem("org_A", s1, "Access review", "covers the FIREWALL admins");
+  AddItem("org_A", s1, "Backup test", "");
+  AddItem("org_A", s2, "Firewall on s2", "");
+  AddItem("org_B", s_b, "Firewall of org B", "");
+  const auto search = [&](std::string_view text) {
+    return Read<EvidenceItemPage>([&](store::Transaction& tx) {
+      return ListEvidenceItems(tx, "org_A", s1, std::nullopt, 50, text);
+    });
+  };
+
+  const Result<EvidenceItemPage> firewall = search("fIrEwAlL");
+  ASSERT_TRUE(firewall.ok()) << firewall.status().ToString();
+  EXPECT_EQ(Titles(*firewall), (std::vector<std::string>{"Access review", "Firewall rules"}));
+
+  const Result<EvidenceItemPage> nightly = search("NIGHT");
+  ASSERT_TRUE(nightly.ok()) << nightly.status().ToString();
+  EXPECT_EQ(Titles(*nightly), std::vector<std::string>{"Firewall rules"});
+
+  const Result<EvidenceItemPage> none = search("payroll");
+  ASSERT_TRUE(none.ok()) << none.status().ToString();
+  EXPECT_TRUE(none->items.empty());
+  EXPECT_EQ(none->next_after, std::nullopt);
+}
+
+TEST_F(RepositoryTest, SearchWildcardsAreLiteral) {
+  AddItem("org_A", s1, "100% coverage", "");
+  AddItem("org_A", s1, "1000 coverage", "");
+  AddItem("org_A", s1, "user_list", "");
+  AddItem("org_A", s1, "userXlist", "");
+  AddItem("org_A", s1, "C:\\logs", "");
+  AddItem("org_A", s1, "C:logs", "");
+  const auto titles = [&](std::string_view text) {
+    const Result<EvidenceItemPage> page = Read<EvidenceItemPage>([&](store::Transaction& tx) {
+      return ListEvidenceItems(tx, "org_A", s1, std::nullopt, 50, text);
+    });
+    EXPECT_TRUE(page.ok()) << page.status().ToString();
+    return page.ok() ? Titles(*page) : std::vector<std::string>{};
+  };
+  EXPECT_EQ(titles("0%"), std::vector<std::string>{"100% coverage"});
+  EXPECT_EQ(titles("%"), std::vector<std::string>{"100% coverage"});
+  EXPECT_EQ(titles("r_l"), std::vector<std::string>{"user_list"});
+  EXPECT_EQ(titles("_"), std::vector<std::string>{"user_list"});
+  EXPECT_EQ(titles("\\"), std::vector<std::string>{"C:\\logs"});
+  EXPECT_EQ(titles(":\\l"), std::vector<std::string>{"C:\\logs"});
+}
+
+TEST_F(RepositoryTest, SearchFoldsAsciiCaseOnly) {
+  AddItem("org_A", s1, "Prüfbericht", "");
+  const auto count = [&](std::string_view text) -> size_t {
+    const Result<EvidenceItemPage> page = Read<EvidenceItemPage>([&](store::Transaction& tx) {
+      return ListEvidenceItems(tx, "org_A", s1, std::nullopt, 50, text);
+    });
+    EXPECT_TRUE(page.ok()) << page.status().ToString();
+    return page.ok() ? page->items.size() : 0;
+  };
+  EXPECT_EQ(count("PRÜF"), 0u);  // Ü is not folded to ü
+  EXPECT_EQ(count("prüf"), 1u);
+  EXPECT_EQ(count("BERICHT"), 1u);
+}
+
+TEST_F(RepositoryTest, SearchPagesWithCursor) {
+  for (int i = 0; i < 5; ++i) {
+    AddItem("org_A", s1, "Match " + std::to_string(i), "");
+    AddItem("org_A", s1, "Other " + std::to_string(i), "");
+  }
+  std::vector<std::string> seen;
+  std::optional<std::string> after;
+  int pages = 0;
+  do {
+    const Result<EvidenceItemPage> page = Read<EvidenceItemPage>([&](store::Transaction& tx) {
+      return ListEvidenceItems(tx, "org_A", s1, after, 2, std::string_view("match"));
+    });
+    ASSERT_TRUE(page.ok()) << page.status().ToString();
+    for (const std::string& title : Titles(*page)) {
+      seen.push_back(title);
+    }
+    after = page->next_after;
+    ++pages;
+  } while (after.has_value() && pages < 10);
+  EXPECT_EQ(pages, 3);
+  EXPECT_EQ(seen,
+            (std::vector<std::string>{"Match 4", "Match 3", "Match 2", "Match 1", "Match 0"}));
+}
+
+TEST_F(RepositoryTest, SearchTextValidated) {
+  struct Case {
+    std::string name;
+    std::string text;
+    bool valid;
+  };
+
+  const std::vector<Case> cases = {
+      {"empty", "", false},
+      {"one character", "a", true},
+      {"200 characters", std::string(200, 'a'), true},
+      {"201 characters", std::string(201, 'a'), false},
+      {"200 two-byte characters",
+       [] {
+         std::string text;
+         for (int i = 0; i < 200; ++i) {
+           text += "\xC3\xBC";
+         }
+         return text;
+       }(),
+       true},
+      {"control character", "a\nb", false},
+      {"invalid UTF-8", "\xC3", false},
+  };
+  for (const Case& c : cases) {
+    const Status status = ValidateSearchText(c.text);
+    EXPECT_EQ(status.ok(), c.valid) << c.name << ": " << status.ToString();
+    if (!c.valid) {
+      EXPECT_EQ(status.code(), ErrorCode::kInvalidArgument) << c.name;
+      EXPECT_EQ(status.field(), "q") << c.name;
+    }
+  }
 }
 
 }  // namespace

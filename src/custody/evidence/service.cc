@@ -1,11 +1,14 @@
 #include "custody/evidence/service.h"
 
+#include <map>
+#include <set>
 #include <utility>
 
 #include "custody/audit/record.h"
 #include "custody/authz/authorize.h"
 #include "custody/common/log.h"
 #include "custody/evidence/aws_connections.h"
+#include "custody/evidence/object_key.h"
 #include "custody/evidence/upload_check.h"
 
 namespace custody::evidence {
@@ -72,12 +75,52 @@ Status AwsFailure(const Status& status, std::string_view operation) {
   }
 }
 
+// True when objects keep going to the same bucket, key prefix and KMS key.
+bool SameObjectLocation(const aws::AwsConnection& a, const aws::AwsConnection& b) {
+  return a.bucket == b.bucket && a.region == b.region && a.endpoint == b.endpoint &&
+         a.key_prefix == b.key_prefix && a.kms_key_id == b.kms_key_id;
+}
+
+// 1 to kMaxPartUrlsPerRequest distinct part numbers, each 1 to `part_count`.
+Status CheckPartNumbers(const std::vector<int64_t>& part_numbers, size_t part_count) {
+  if (part_numbers.empty() || part_numbers.size() > kMaxPartUrlsPerRequest) {
+    return InvalidArgument("part_numbers must list 1 to 100 part numbers", "/part_numbers");
+  }
+  std::set<int64_t> seen;
+  for (size_t i = 0; i < part_numbers.size(); ++i) {
+    const int64_t number = part_numbers[i];
+    const std::string field = "/part_numbers/" + std::to_string(i);
+    if (number < 1 || static_cast<uint64_t>(number) > part_count) {
+      return InvalidArgument("part number " + std::to_string(number) +
+                                 " is out of range; the "
+                                 "version has parts 1 to " +
+                                 std::to_string(part_count),
+                             field);
+    }
+    if (!seen.insert(number).second) {
+      return InvalidArgument("part number " + std::to_string(number) + " is listed twice", field);
+    }
+  }
+  return Status::Ok();
+}
+
+std::string AsciiLowerCopy(std::string_view text) {
+  std::string lower(text);
+  for (char& c : lower) {
+    if (c >= 'A' && c <= 'Z') {
+      c = static_cast<char>(c - 'A' + 'a');
+    }
+  }
+  return lower;
+}
+
 }  // namespace
 
 struct EvidenceService::VersionTarget {
   EvidenceItem item;
   EvidenceVersion version;
   std::optional<StoredAwsConnection> connection;
+  std::vector<DeclaredPart> parts;  // loaded only for multipart operations
 };
 
 EvidenceService::EvidenceService(store::Database& db, const Clock& clock,
@@ -106,15 +149,17 @@ Result<EvidenceItem> EvidenceService::CreateEvidence(const RequestContext& conte
 Result<EvidenceItemViewPage> EvidenceService::ListEvidence(const RequestContext& context,
                                                            std::string_view entity_id,
                                                            std::optional<std::string_view> after,
-                                                           int limit) {
+                                                           int limit,
+                                                           std::optional<std::string_view> search) {
   AuditEntry entry{AuditAction(Action::kReadEvidence), EntityResource(entity_id), ""};
   const std::string& organization_id = context.principal.organization_id;
   return AuditedWriteReturning<EvidenceItemViewPage>(
       db_, clock_, context, entry, [&](store::Transaction& tx) -> Result<EvidenceItemViewPage> {
         CUSTODY_RETURN_IF_ERROR(
             Authorize(tx, context, entity_id, Action::kReadEvidence, entry).status());
-        CUSTODY_ASSIGN_OR_RETURN(EvidenceItemPage page,
-                                 ListEvidenceItems(tx, organization_id, entity_id, after, limit));
+        CUSTODY_ASSIGN_OR_RETURN(
+            EvidenceItemPage page,
+            ListEvidenceItems(tx, organization_id, entity_id, after, limit, search));
         EvidenceItemViewPage views;
         views.next_after = page.next_after;
         for (EvidenceItem& item : page.items) {
@@ -192,19 +237,31 @@ Result<UploadGrant> EvidenceService::RequestUpload(const RequestContext& context
   const std::string& organization_id = context.principal.organization_id;
 
   // Authorization comes before validation, so a caller outside the scope learns nothing.
+  struct UploadSetup {
+    EvidenceItem item;
+    StoredAwsConnection stored;
+  };
+
   CUSTODY_ASSIGN_OR_RETURN(
-      StoredAwsConnection stored,
-      CheckedReadReturning<StoredAwsConnection>(
-          db_, clock_, context, entry, [&](store::Transaction& tx) -> Result<StoredAwsConnection> {
-            CUSTODY_RETURN_IF_ERROR(
-                LoadItem(tx, context, evidence_id, Action::kUploadVersion, entry).status());
+      UploadSetup setup,
+      CheckedReadReturning<UploadSetup>(
+          db_, clock_, context, entry, [&](store::Transaction& tx) -> Result<UploadSetup> {
+            CUSTODY_ASSIGN_OR_RETURN(EvidenceItem item, LoadItem(tx, context, evidence_id,
+                                                                 Action::kUploadVersion, entry));
             CUSTODY_RETURN_IF_ERROR(ValidateDeclaredFile(file));
-            return RequireAwsConnection(tx, organization_id);
+            CUSTODY_ASSIGN_OR_RETURN(StoredAwsConnection stored,
+                                     RequireAwsConnection(tx, organization_id));
+            return UploadSetup{std::move(item), std::move(stored)};
           }));
+  StoredAwsConnection& stored = setup.stored;
 
   Result<aws::Credentials> credentials = CredentialsFor(context, stored.connection);
   if (!credentials.ok()) {
     return AwsFailure(credentials.status(), "sign the upload");
+  }
+  if (file.IsMultipart()) {
+    return RequestMultipartUpload(context, entry, evidence_id, file, setup.item, stored,
+                                  *credentials);
   }
 
   // The item and the connection are read again in the write transaction, so the version
@@ -236,6 +293,181 @@ Result<UploadGrant> EvidenceService::RequestUpload(const RequestContext& context
   return grant;
 }
 
+Result<UploadGrant> EvidenceService::RequestMultipartUpload(
+    const RequestContext& context, AuditEntry& entry, std::string_view evidence_id,
+    const DeclaredFile& file, const EvidenceItem& item, const StoredAwsConnection& stored,
+    const aws::Credentials& credentials) {
+  const std::string& organization_id = context.principal.organization_id;
+  const aws::AwsConnection& connection = stored.connection;
+  MultipartStart start;
+  start.version_id = NewVersionId();
+  start.object_key = DeriveObjectKey(connection.key_prefix, organization_id, item.entity_id,
+                                     item.id, start.version_id);
+  Result<std::string> upload_id =
+      s3_.CreateMultipartUpload(connection, credentials, start.object_key, file.media_type);
+  if (!upload_id.ok()) {
+    log::Warn("CreateMultipartUpload failed", {{"request_id", context.request_id},
+                                               {"version_id", start.version_id},
+                                               {"error", upload_id.status().ToString()}});
+    return AwsFailure(upload_id.status(), "start the multipart upload");
+  }
+  start.upload_id = std::move(upload_id).value();
+
+  Result<UploadGrant> grant = AuditedWriteReturning<UploadGrant>(
+      db_, clock_, context, entry, [&](store::Transaction& tx) -> Result<UploadGrant> {
+        CUSTODY_ASSIGN_OR_RETURN(EvidenceItem current_item,
+                                 LoadItem(tx, context, evidence_id, Action::kUploadVersion, entry));
+        CUSTODY_ASSIGN_OR_RETURN(StoredAwsConnection current,
+                                 RequireAwsConnection(tx, organization_id));
+        if (!SameObjectLocation(current.connection, connection)) {
+          entry.reason = "connection_changed";
+          return Conflict(
+              "the organization's AWS connection changed while the upload was being "
+              "prepared; request the upload again");
+        }
+        CUSTODY_ASSIGN_OR_RETURN(EvidenceVersion version,
+                                 InsertPendingMultipartVersion(tx, clock_, current_item, file,
+                                                               start, context.principal.user_id));
+        entry.resource = VersionResource(version.id);
+        return UploadGrant{std::move(version), std::nullopt};
+      });
+  if (!grant.ok()) {
+    // Without its version the upload would only collect parts, so it goes now.
+    const Status aborted =
+        s3_.AbortMultipartUpload(connection, credentials, start.object_key, start.upload_id);
+    if (!aborted.ok()) {
+      log::Warn("AbortMultipartUpload of an upload without a version failed",
+                {{"request_id", context.request_id},
+                 {"object_key", start.object_key},
+                 {"error", aborted.ToString()}});
+    }
+  }
+  return grant;
+}
+
+Result<EvidenceService::VersionTarget> EvidenceService::LoadMultipartVersion(
+    const RequestContext& context, AuditEntry& entry, std::string_view evidence_id,
+    std::string_view version_id) {
+  return CheckedReadReturning<VersionTarget>(
+      db_, clock_, context, entry, [&](store::Transaction& tx) -> Result<VersionTarget> {
+        CUSTODY_ASSIGN_OR_RETURN(
+            VersionTarget loaded,
+            LoadVersion(tx, context, evidence_id, version_id, Action::kUploadVersion, entry));
+        if (loaded.version.status == VersionStatus::kStored) {
+          entry.reason = "already_stored";
+          return Conflict("the version is already stored; upload a new version instead");
+        }
+        if (!loaded.version.IsMultipart()) {
+          entry.reason = "not_multipart";
+          return Conflict(
+              "the version is not a multipart upload; upload its file with the URL from "
+              "upload-url");
+        }
+        if (!loaded.connection.has_value()) {
+          return RequireAwsConnection(tx, context.principal.organization_id).status();
+        }
+        CUSTODY_ASSIGN_OR_RETURN(loaded.parts, GetDeclaredParts(tx, loaded.version));
+        return loaded;
+      });
+}
+
+Result<std::vector<PartUrl>> EvidenceService::PartUrls(const RequestContext& context,
+                                                       std::string_view evidence_id,
+                                                       std::string_view version_id,
+                                                       const std::vector<int64_t>& part_numbers) {
+  AuditEntry entry{"evidence.version.part_urls", VersionResource(version_id), ""};
+  CUSTODY_ASSIGN_OR_RETURN(VersionTarget target,
+                           LoadMultipartVersion(context, entry, evidence_id, version_id));
+
+  const Status valid = CheckPartNumbers(part_numbers, target.parts.size());
+  if (!valid.ok()) {
+    return RecordDenial(db_, clock_, context, entry, valid);
+  }
+
+  const aws::AwsConnection& connection = target.connection->connection;
+  Result<aws::Credentials> credentials = CredentialsFor(context, connection);
+  if (!credentials.ok()) {
+    return AwsFailure(credentials.status(), "sign the part uploads");
+  }
+  aws::PresignOptions presign_options;
+  presign_options.allow_insecure_loopback = options_.allow_insecure_loopback;
+  std::vector<PartUrl> urls;
+  urls.reserve(part_numbers.size());
+  for (const int64_t number : part_numbers) {
+    const DeclaredPart& part = target.parts[static_cast<size_t>(number - 1)];
+    aws::UploadPartUpload upload;
+    upload.key = target.version.object_key;
+    upload.upload_id = *target.version.upload_id;
+    upload.part_number = part.part_number;
+    upload.content_length = static_cast<uint64_t>(part.size);
+    upload.md5_hex = part.md5;
+    upload.ttl = options_.upload_url_ttl;
+    Result<aws::PresignedRequest> request =
+        aws::PresignUploadPart(connection, *credentials, upload, clock_, presign_options);
+    if (!request.ok()) {
+      return AwsFailure(request.status(), "sign the part uploads");
+    }
+    urls.push_back(PartUrl{part.part_number, std::move(request).value()});
+  }
+
+  // The URLs are handed out only once their record is written.
+  CUSTODY_RETURN_IF_ERROR(db_.Write([&](store::Transaction& tx) {
+    return AppendRecord(tx, clock_, context, entry, audit::kDecisionAllow, "");
+  }));
+  return urls;
+}
+
+Result<UploadedParts> EvidenceService::ListUploadedParts(const RequestContext& context,
+                                                         std::string_view evidence_id,
+                                                         std::string_view version_id) {
+  AuditEntry entry{"evidence.version.parts", VersionResource(version_id), ""};
+  CUSTODY_ASSIGN_OR_RETURN(VersionTarget target,
+                           LoadMultipartVersion(context, entry, evidence_id, version_id));
+  const EvidenceVersion& version = target.version;
+  const aws::AwsConnection& connection = target.connection->connection;
+
+  Result<aws::Credentials> credentials = CredentialsFor(context, connection);
+  if (!credentials.ok()) {
+    return AwsFailure(credentials.status(), "list the uploaded parts");
+  }
+  Result<std::vector<aws::UploadedPart>> listed =
+      s3_.ListParts(connection, *credentials, version.object_key, *version.upload_id);
+  if (!listed.ok()) {
+    if (listed.status().code() == ErrorCode::kNotFound) {
+      entry.reason = "upload_missing";
+      return RecordDenial(db_, clock_, context, entry,
+                          Conflict("the bucket no longer has this multipart upload; complete the "
+                                   "version if every part was uploaded, or upload a new version"));
+    }
+    log::Warn("ListParts failed", {{"request_id", context.request_id},
+                                   {"version_id", version.id},
+                                   {"error", listed.status().ToString()}});
+    return AwsFailure(listed.status(), "list the uploaded parts");
+  }
+
+  const bool compare_md5s = EtagsArePlaintextMd5(connection);
+  UploadedParts result;
+  result.part_size = version.part_size.value_or(0);
+  result.part_count = static_cast<int64_t>(target.parts.size());
+  for (aws::UploadedPart& part : *listed) {
+    if (part.part_number < 1 || static_cast<size_t>(part.part_number) > target.parts.size()) {
+      continue;
+    }
+    const DeclaredPart& declared = target.parts[static_cast<size_t>(part.part_number - 1)];
+    const bool same_size = part.size == static_cast<uint64_t>(declared.size);
+    const bool other_md5 =
+        compare_md5s && part.etag.size() == 32 && AsciiLowerCopy(part.etag) != declared.md5;
+    if (same_size && !other_md5) {
+      result.uploaded.push_back(std::move(part));
+    }
+  }
+
+  CUSTODY_RETURN_IF_ERROR(db_.Write([&](store::Transaction& tx) {
+    return AppendRecord(tx, clock_, context, entry, audit::kDecisionAllow, "");
+  }));
+  return result;
+}
+
 Result<EvidenceService::VersionTarget> EvidenceService::LoadVersion(
     store::Transaction& tx, const RequestContext& context, std::string_view evidence_id,
     std::string_view version_id, Action action, AuditEntry& entry) {
@@ -254,7 +486,7 @@ Result<EvidenceService::VersionTarget> EvidenceService::LoadVersion(
   }
   CUSTODY_ASSIGN_OR_RETURN(std::optional<StoredAwsConnection> connection,
                            FindAwsConnection(tx, organization_id));
-  return VersionTarget{std::move(item), std::move(version), std::move(connection)};
+  return VersionTarget{std::move(item), std::move(version), std::move(connection), {}};
 }
 
 Result<UploadGrant> EvidenceService::RenewUploadUrl(const RequestContext& context,
@@ -277,6 +509,15 @@ Result<UploadGrant> EvidenceService::RenewUploadUrl(const RequestContext& contex
             }
             return loaded;
           }));
+
+  if (target.version.IsMultipart()) {
+    // A multipart version has no single URL: the record shows the request, and the client
+    // learns the method and asks part-urls for the part URLs.
+    CUSTODY_RETURN_IF_ERROR(db_.Write([&](store::Transaction& tx) {
+      return AppendRecord(tx, clock_, context, entry, audit::kDecisionAllow, "");
+    }));
+    return UploadGrant{std::move(target.version), std::nullopt};
+  }
 
   const aws::AwsConnection& connection = target.connection->connection;
   Result<aws::Credentials> credentials = CredentialsFor(context, connection);
@@ -339,12 +580,18 @@ Result<EvidenceVersion> EvidenceService::CompleteUpload(const RequestContext& co
             if (!loaded.connection.has_value()) {
               return RequireAwsConnection(tx, context.principal.organization_id).status();
             }
+            if (loaded.version.IsMultipart()) {
+              CUSTODY_ASSIGN_OR_RETURN(loaded.parts, GetDeclaredParts(tx, loaded.version));
+            }
             return loaded;
           }));
   const EvidenceVersion& version = target.version;
   const aws::AwsConnection& connection = target.connection->connection;
 
   Result<aws::Credentials> credentials = CredentialsFor(context, connection);
+  if (credentials.ok() && version.IsMultipart()) {
+    CUSTODY_RETURN_IF_ERROR(AssembleMultipartObject(context, entry, target, *credentials));
+  }
   Result<aws::ObjectMetadata> object =
       credentials.ok() ? s3_.HeadObject(connection, *credentials, version.object_key)
                        : Result<aws::ObjectMetadata>(credentials.status());
@@ -364,7 +611,10 @@ Result<EvidenceVersion> EvidenceService::CompleteUpload(const RequestContext& co
   }
 
   const std::optional<UploadMismatch> mismatch =
-      CheckUploadedObject(version, *object, connection.kms_key_id);
+      version.IsMultipart()
+          ? CheckAssembledObject(version, target.parts, *object, connection.kms_key_id,
+                                 EtagsArePlaintextMd5(connection))
+          : CheckUploadedObject(version, *object, connection.kms_key_id);
   if (mismatch.has_value()) {
     return RecordUploadFailure(context, entry, version, mismatch->reason,
                                Conflict(mismatch->message));
@@ -378,6 +628,52 @@ Result<EvidenceVersion> EvidenceService::CompleteUpload(const RequestContext& co
         }
         return stored;
       });
+}
+
+Status EvidenceService::AssembleMultipartObject(const RequestContext& context, AuditEntry& entry,
+                                                const VersionTarget& target,
+                                                const aws::Credentials& credentials) {
+  const EvidenceVersion& version = target.version;
+  const aws::AwsConnection& connection = target.connection->connection;
+  const auto s3_failure = [&](const Status& status, std::string_view operation) {
+    log::Warn("upload confirmation failed in S3", {{"request_id", context.request_id},
+                                                   {"version_id", version.id},
+                                                   {"operation", operation},
+                                                   {"error", status.ToString()}});
+    const std::string_view reason = IsUnreachable(status) ? kReasonAwsUnreachable : kReasonAwsError;
+    return RecordUploadFailure(context, entry, version, reason, AwsFailure(status, operation));
+  };
+
+  Result<std::vector<aws::UploadedPart>> listed =
+      s3_.ListParts(connection, credentials, version.object_key, *version.upload_id);
+  if (!listed.ok()) {
+    // NoSuchUpload: S3 completed (or aborted) the upload already, so HEAD decides.
+    return listed.status().code() == ErrorCode::kNotFound
+               ? Status::Ok()
+               : s3_failure(listed.status(), "list the uploaded parts");
+  }
+  const std::optional<UploadMismatch> mismatch =
+      CheckListedParts(target.parts, *listed, EtagsArePlaintextMd5(connection));
+  if (mismatch.has_value()) {
+    return RecordUploadFailure(context, entry, version, mismatch->reason,
+                               Conflict(mismatch->message));
+  }
+
+  std::map<int, std::string> etags;
+  for (const aws::UploadedPart& part : *listed) {
+    etags[part.part_number] = part.etag;
+  }
+  std::vector<aws::CompletedPart> completed;
+  completed.reserve(target.parts.size());
+  for (const DeclaredPart& part : target.parts) {
+    completed.push_back(aws::CompletedPart{part.part_number, etags[part.part_number]});
+  }
+  const Result<std::string> assembled = s3_.CompleteMultipartUpload(
+      connection, credentials, version.object_key, *version.upload_id, completed);
+  if (!assembled.ok() && assembled.status().code() != ErrorCode::kNotFound) {
+    return s3_failure(assembled.status(), "complete the multipart upload");
+  }
+  return Status::Ok();
 }
 
 Result<aws::PresignedRequest> EvidenceService::RequestDownload(const RequestContext& context,

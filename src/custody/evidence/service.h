@@ -28,6 +28,7 @@
 #include "custody/common/clock.h"
 #include "custody/common/status.h"
 #include "custody/evidence/audited.h"
+#include "custody/evidence/aws_connections.h"
 #include "custody/evidence/items.h"
 #include "custody/evidence/versions.h"
 #include "custody/store/database.h"
@@ -55,11 +56,28 @@ struct EvidenceItemViewPage {
   std::optional<std::string> next_after;  // as in EvidenceItemPage
 };
 
-// A pending version and the presigned PUT that uploads its file.
+// A pending version and how to upload its file: the presigned PUT of a single upload. A
+// multipart version has no URL here; its part URLs come from PartUrls.
 struct UploadGrant {
   EvidenceVersion version;
-  aws::PresignedRequest upload;
+  std::optional<aws::PresignedRequest> upload;  // unset for a multipart version
 };
+
+// The presigned UploadPart of one part.
+struct PartUrl {
+  int part_number = 0;
+  aws::PresignedRequest request;
+};
+
+// The parts of a multipart version that S3 holds with their declared size.
+struct UploadedParts {
+  int64_t part_size = 0;
+  int64_t part_count = 0;
+  std::vector<aws::UploadedPart> uploaded;  // in part-number order
+};
+
+// The most part URLs one PartUrls call signs.
+inline constexpr size_t kMaxPartUrlsPerRequest = 100;
 
 class EvidenceService {
  public:
@@ -71,11 +89,13 @@ class EvidenceService {
   Result<EvidenceItem> CreateEvidence(const RequestContext& context, std::string_view entity_id,
                                       std::string_view title, std::string_view description);
 
-  // Lists the entity's items, newest first, after the item `after` (a next_after). Needs
+  // Lists the entity's items, newest first, after the item `after` (a next_after), and with
+  // `search` only those whose title or description contains it (ListEvidenceItems). Needs
   // kReadEvidence (viewer).
   Result<EvidenceItemViewPage> ListEvidence(const RequestContext& context,
                                             std::string_view entity_id,
-                                            std::optional<std::string_view> after, int limit);
+                                            std::optional<std::string_view> after, int limit,
+                                            std::optional<std::string_view> search = std::nullopt);
 
   // Needs kReadEvidence on the item's entity.
   Result<EvidenceItemView> GetEvidence(const RequestContext& context, std::string_view evidence_id);
@@ -88,19 +108,40 @@ class EvidenceService {
 
   // Creates a pending version for `file` and signs its upload. Needs kUploadVersion. The
   // caller's temporary credentials are obtained before the version is inserted, so when AWS
-  // cannot be reached the call fails with kUnavailable and creates nothing.
+  // cannot be reached the call fails with kUnavailable and creates nothing. For a multipart
+  // declaration (part_size and part_md5s) Custody also starts the multipart upload in S3 before
+  // inserting the version, and aborts it when the insert fails.
   Result<UploadGrant> RequestUpload(const RequestContext& context, std::string_view evidence_id,
                                     const DeclaredFile& file);
 
   // Signs a new upload URL for a version that is still pending, e.g. after the first URL
-  // expired. Needs kUploadVersion; a stored version is kConflict.
+  // expired. A multipart version gets no URL (see PartUrls). Needs kUploadVersion; a stored
+  // version is kConflict.
   Result<UploadGrant> RenewUploadUrl(const RequestContext& context, std::string_view evidence_id,
                                      std::string_view version_id);
+
+  // Signs UploadPart URLs for `part_numbers` (1 to kMaxPartUrlsPerRequest distinct numbers,
+  // each 1 to the part count) of a pending multipart version. Needs kUploadVersion; a stored
+  // version and a single-upload version are kConflict. One audit record per call.
+  Result<std::vector<PartUrl>> PartUrls(const RequestContext& context, std::string_view evidence_id,
+                                        std::string_view version_id,
+                                        const std::vector<int64_t>& part_numbers);
+
+  // Lists the parts of a pending multipart version that S3 holds with their declared size (and,
+  // where ETags are plaintext MD5s, their declared MD5), so a client uploads only the others.
+  // Needs kUploadVersion. An upload that S3 no longer knows is kConflict (upload_missing).
+  Result<UploadedParts> ListUploadedParts(const RequestContext& context,
+                                          std::string_view evidence_id,
+                                          std::string_view version_id);
 
   // Confirms an upload: HEADs the object and checks it with CheckUploadedObject. Success marks
   // the version stored. A mismatch or a missing object is kConflict with the reason, and the
   // version stays pending with failure_reason set; AWS out of reach is kUnavailable with
   // failure_reason "aws_unreachable". Needs kCompleteUpload; a stored version is kConflict.
+  // A multipart version is first assembled: ListParts must show every declared part
+  // (CheckListedParts), then CompleteMultipartUpload, then HEAD with CheckAssembledObject.
+  // When S3 no longer knows the upload (NoSuchUpload, as after a crash between S3's completion
+  // and the database commit), the HEAD check decides.
   Result<EvidenceVersion> CompleteUpload(const RequestContext& context,
                                          std::string_view evidence_id, std::string_view version_id);
 
@@ -119,6 +160,20 @@ class EvidenceService {
   Result<aws::PresignedRequest> PresignUpload(const aws::AwsConnection& connection,
                                               const aws::Credentials& credentials,
                                               const EvidenceVersion& version);
+  Result<UploadGrant> RequestMultipartUpload(const RequestContext& context, AuditEntry& entry,
+                                             std::string_view evidence_id, const DeclaredFile& file,
+                                             const EvidenceItem& item,
+                                             const StoredAwsConnection& stored,
+                                             const aws::Credentials& credentials);
+  // Loads a pending multipart version for PartUrls and ListUploadedParts, with its declared
+  // parts and the connection.
+  Result<VersionTarget> LoadMultipartVersion(const RequestContext& context, AuditEntry& entry,
+                                             std::string_view evidence_id,
+                                             std::string_view version_id);
+  // Lists and checks the parts and completes the upload in S3. Returns the failure to report,
+  // already recorded, or OK when the object should now exist.
+  Status AssembleMultipartObject(const RequestContext& context, AuditEntry& entry,
+                                 const VersionTarget& target, const aws::Credentials& credentials);
   // Loads the item and the version and authorizes `action` on the item's entity.
   Result<VersionTarget> LoadVersion(store::Transaction& tx, const RequestContext& context,
                                     std::string_view evidence_id, std::string_view version_id,

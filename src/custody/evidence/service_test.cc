@@ -1,6 +1,7 @@
 #include "custody/evidence/service.h"
 
 #include <functional>
+#include <map>
 #include <string>
 #include <vector>
 
@@ -9,6 +10,8 @@
 #include "custody/audit/audit_log.h"
 #include "custody/authz/test_tree.h"
 #include "custody/aws/fake_transport.h"
+#include "custody/crypto/encoding.h"
+#include "custody/crypto/hash.h"
 #include "custody/evidence/aws_connections.h"
 #include "custody/evidence/upload_check.h"
 
@@ -90,6 +93,10 @@ class ServiceTest : public authz::testing::TreeTest {
                          "</Expiration></Credentials></AssumeRoleResult>"
                          "</AssumeRoleResponse>");
     }
+    if (request.url.find("?uploads=") != std::string::npos ||
+        request.url.find("uploadId=") != std::string::npos) {
+      return HandleMultipart(request);
+    }
     if (request.method == "HEAD") {
       ++heads_;
       if (s3_down_) {
@@ -108,6 +115,62 @@ class ServiceTest : public authz::testing::TreeTest {
       return response;
     }
     return Respond(500, "unexpected request");
+  }
+
+  // A fake S3 multipart upload: CreateMultipartUpload, ListParts (one page),
+  // CompleteMultipartUpload (which makes `object_` the assembled object) and Abort.
+  Result<HttpResponse> HandleMultipart(const HttpRequest& request) {
+    multipart_requests_.push_back(request.method + " " + request.url);
+    if (s3_down_) {
+      return Unavailable("connection refused");
+    }
+    if (request.method == "POST" && request.url.find("?uploads=") != std::string::npos) {
+      upload_exists_ = true;
+      return Respond(200,
+                     "<InitiateMultipartUploadResult><UploadId>up-1</UploadId>"
+                     "</InitiateMultipartUploadResult>");
+    }
+    if (!upload_exists_) {
+      return Respond(404, "<Error><Code>NoSuchUpload</Code></Error>");
+    }
+    if (request.method == "GET") {
+      std::string parts;
+      for (const auto& [number, part] : parts_) {
+        parts += "<Part><PartNumber>" + std::to_string(number) + "</PartNumber><ETag>\"" +
+                 part.second + "\"</ETag><Size>" + std::to_string(part.first) + "</Size></Part>";
+      }
+      return Respond(
+          200, "<ListPartsResult><IsTruncated>false</IsTruncated>" + parts + "</ListPartsResult>");
+    }
+    if (request.method == "POST") {
+      ++completes_;
+      complete_bodies_.push_back(request.body);
+      if (!complete_error_.empty()) {
+        return Respond(200, "<Error><Code>" + complete_error_ + "</Code></Error>");
+      }
+      AssembleObject();
+      upload_exists_ = false;
+      return Respond(200,
+                     "<CompleteMultipartUploadResult><ETag></ETag>"
+                     "</CompleteMultipartUploadResult>");
+    }
+    if (request.method == "DELETE") {
+      upload_exists_ = false;
+      return Respond(204, "");
+    }
+    return Respond(500, "unexpected request");
+  }
+
+  // Makes `object_` what S3 assembles from `parts_`.
+  void AssembleObject() {
+    uint64_t size = 0;
+    std::vector<std::string> etags;
+    for (const auto& [number, part] : parts_) {
+      size += part.first;
+      etags.push_back(part.second);
+    }
+    object_.size = std::to_string(size);
+    object_.etag = "\"" + MultipartEtag(etags) + "\"";
   }
 
   RequestContext As(const std::string& user, const std::string& organization_id = "org_A") {
@@ -183,6 +246,13 @@ class ServiceTest : public authz::testing::TreeTest {
   bool s3_down_ = false;
   int heads_ = 0;
   int requests_ = 0;
+  // The fake multipart upload: part number to (size, ETag).
+  bool upload_exists_ = false;
+  std::map<int, std::pair<uint64_t, std::string>> parts_;
+  int completes_ = 0;
+  std::string complete_error_;  // an <Error> code that CompleteMultipartUpload returns with 200
+  std::vector<std::string> complete_bodies_;
+  std::vector<std::string> multipart_requests_;
   std::vector<std::string> sts_bodies_;
 };
 
@@ -267,12 +337,12 @@ TEST_F(ServiceTest, UploadSignedWithAssumedRole) {
   EXPECT_EQ(grant->version.number, 1);
   EXPECT_EQ(grant->version.object_key,
             "custody/org_A/" + e1 + "/" + item.id + "/" + grant->version.id);
-  EXPECT_EQ(grant->upload.method, "PUT");
-  EXPECT_EQ(grant->upload.url.rfind(std::string(kS3Endpoint) + "/evidence/custody/org_A/", 0), 0u)
-      << grant->upload.url;
-  EXPECT_NE(grant->upload.url.find("X-Amz-Security-Token=temporary-token"), std::string::npos);
-  EXPECT_NE(grant->upload.url.find("X-Amz-Expires=300"), std::string::npos);
-  EXPECT_EQ(grant->upload.expires_at, clock_.Now() + std::chrono::seconds(300));
+  EXPECT_EQ(grant->upload->method, "PUT");
+  EXPECT_EQ(grant->upload->url.rfind(std::string(kS3Endpoint) + "/evidence/custody/org_A/", 0), 0u)
+      << grant->upload->url;
+  EXPECT_NE(grant->upload->url.find("X-Amz-Security-Token=temporary-token"), std::string::npos);
+  EXPECT_NE(grant->upload->url.find("X-Amz-Expires=300"), std::string::npos);
+  EXPECT_EQ(grant->upload->expires_at, clock_.Now() + std::chrono::seconds(300));
 
   ASSERT_EQ(sts_bodies_.size(), 1u);
   EXPECT_NE(sts_bodies_[0].find("ExternalId=" + external_id_), std::string::npos);
@@ -484,7 +554,7 @@ TEST_F(ServiceTest, RenewUploadUrlForPendingOnly) {
   const Result<UploadGrant> renewed = service_.RenewUploadUrl(As("bob"), item.id, grant.version.id);
   ASSERT_TRUE(renewed.ok()) << renewed.status().ToString();
   EXPECT_EQ(renewed->version.id, grant.version.id);
-  EXPECT_EQ(renewed->upload.method, "PUT");
+  EXPECT_EQ(renewed->upload->method, "PUT");
 
   ASSERT_TRUE(service_.CompleteUpload(As("bob"), item.id, grant.version.id).ok());
   const Result<UploadGrant> late = service_.RenewUploadUrl(As("bob"), item.id, grant.version.id);
@@ -514,6 +584,463 @@ TEST_F(ServiceTest, DownloadUrlWithheldWhenRecordFails) {
       service_.RequestDownload(As("bob"), item.id, grant.version.id);
   db().InjectFailureForTesting(store::InjectedFailure::kNone);
   EXPECT_EQ(url.status().code(), ErrorCode::kUnavailable);
+}
+
+constexpr int64_t kPartSize = 5 * 1024 * 1024;
+
+std::string Md5HexOf(std::string_view data) {
+  const crypto::Md5Digest digest = crypto::Md5(data);
+  return crypto::HexEncode(std::span<const uint8_t>(digest));
+}
+
+// A file of two parts: 5 MiB and 5 bytes. The part MD5s are those of "part1" and "part2",
+// stand-ins for the real bytes, which the service never sees.
+DeclaredFile TwoPartFile() {
+  DeclaredFile file = HelloFile();
+  file.file_name = "large.bin";
+  file.size = kPartSize + 5;
+  file.part_size = kPartSize;
+  file.part_md5s = std::vector<std::string>{Md5HexOf("part1"), Md5HexOf("part2")};
+  return file;
+}
+
+class MultipartServiceTest : public ServiceTest {
+ protected:
+  UploadGrant UploadTwoParts(const EvidenceItem& item, const std::string& user = "bob") {
+    Result<UploadGrant> grant = service_.RequestUpload(As(user), item.id, TwoPartFile());
+    EXPECT_TRUE(grant.ok()) << grant.status().ToString();
+    return grant.ok() ? *grant : UploadGrant{};
+  }
+
+  // Puts part `number` into the fake upload as S3 would store the declared bytes.
+  void PutPart(int number) {
+    const DeclaredFile file = TwoPartFile();
+    const uint64_t size = number == 1 ? kPartSize : 5;
+    parts_[number] = {size, (*file.part_md5s)[static_cast<size_t>(number - 1)]};
+  }
+};
+
+TEST_F(MultipartServiceTest, RequestStartsUploadInS3) {
+  const EvidenceItem item = CreateItem(e1);
+  const RequestContext bob = As("bob");
+  const Result<UploadGrant> grant = service_.RequestUpload(bob, item.id, TwoPartFile());
+  ASSERT_TRUE(grant.ok()) << grant.status().ToString();
+  EXPECT_FALSE(grant->upload.has_value());
+  EXPECT_TRUE(grant->version.IsMultipart());
+  EXPECT_EQ(grant->version.upload_id, "up-1");
+  EXPECT_EQ(grant->version.part_size, kPartSize);
+  EXPECT_EQ(grant->version.PartCount(), 2);
+  EXPECT_EQ(grant->version.status, VersionStatus::kPending);
+
+  ASSERT_EQ(multipart_requests_.size(), 1u);
+  EXPECT_EQ(multipart_requests_[0], "POST " + std::string(kS3Endpoint) + "/evidence/" +
+                                        grant->version.object_key + "?uploads=");
+  const HttpRequest create = transport_.requests().back();
+  const auto header = [&](std::string_view name) {
+    for (const auto& [key, value] : create.headers) {
+      if (key == name) {
+        return value;
+      }
+    }
+    return std::string();
+  };
+  EXPECT_EQ(header("x-amz-server-side-encryption"), "aws:kms");
+  EXPECT_EQ(header("x-amz-server-side-encryption-aws-kms-key-id"), kKmsKey);
+  EXPECT_EQ(header("Content-Type"), "text/plain");
+
+  const EvidenceVersion read = ReadVersion(item, grant->version.id);
+  EXPECT_EQ(read.upload_id, "up-1");
+  EXPECT_EQ(read.part_size, kPartSize);
+  ExpectRecord(bob, "allow", "");
+}
+
+TEST_F(MultipartServiceTest, InvalidDeclarationsRejected) {
+  struct Case {
+    std::string name;
+    std::function<void(DeclaredFile&)> change;
+    std::string field;
+  };
+
+  const std::vector<Case> cases = {
+      {"part_size without part_md5s", [](DeclaredFile& f) { f.part_md5s.reset(); }, "/part_md5s"},
+      {"part_md5s without part_size", [](DeclaredFile& f) { f.part_size.reset(); }, "/part_size"},
+      {"one md5 too few", [](DeclaredFile& f) { f.part_md5s->pop_back(); }, "/part_md5s"},
+      {"one md5 too many", [](DeclaredFile& f) { f.part_md5s->push_back(std::string(32, 'a')); },
+       "/part_md5s"},
+      {"part_size below 5 MiB", [](DeclaredFile& f) { f.part_size = kPartSize - 1; }, "/part_size"},
+      {"part_size above 5 GiB",
+       [](DeclaredFile& f) { f.part_size = int64_t{5} * 1024 * 1024 * 1024 + 1; }, "/part_size"},
+      {"more than 10000 parts",
+       [](DeclaredFile& f) {
+         f.size = kPartSize * 10000 + 1;
+         f.part_md5s = std::vector<std::string>(10001, std::string(32, 'a'));
+       },
+       "/part_size"},
+      {"uppercase part md5", [](DeclaredFile& f) { (*f.part_md5s)[1] = std::string(32, 'A'); },
+       "/part_md5s/1"},
+      {"size above 5 TiB",
+       [](DeclaredFile& f) { f.size = int64_t{5} * 1024 * 1024 * 1024 * 1024 + 1; }, "/size"},
+      {"single upload above 5 GiB",
+       [](DeclaredFile& f) {
+         f.part_size.reset();
+         f.part_md5s.reset();
+         f.size = int64_t{5} * 1024 * 1024 * 1024 + 1;
+       },
+       "/size"},
+  };
+  const EvidenceItem item = CreateItem(e1);
+  for (const Case& c : cases) {
+    DeclaredFile file = TwoPartFile();
+    c.change(file);
+    const RequestContext bob = As("bob");
+    const Result<UploadGrant> grant = service_.RequestUpload(bob, item.id, file);
+    EXPECT_EQ(grant.status().code(), ErrorCode::kInvalidArgument) << c.name;
+    EXPECT_EQ(grant.status().field(), c.field) << c.name << ": " << grant.status().ToString();
+    ExpectRecord(bob, "deny", "invalid_argument");
+  }
+  EXPECT_TRUE(multipart_requests_.empty());
+  EXPECT_EQ(CountVersions(), 0);
+}
+
+TEST_F(MultipartServiceTest, LargestDeclarationAccepted) {
+  // 5 TiB in 10000 parts, the largest multipart declaration.
+  DeclaredFile file = TwoPartFile();
+  file.size = int64_t{5} * 1024 * 1024 * 1024 * 1024;
+  file.part_size = (file.size + 9999) / 10000;
+  file.part_md5s = std::vector<std::string>(10000, std::string(32, 'a'));
+  EXPECT_TRUE(ValidateDeclaredFile(file).ok()) << ValidateDeclaredFile(file).ToString();
+  const EvidenceItem item = CreateItem(e1);
+  const Result<UploadGrant> grant = service_.RequestUpload(As("bob"), item.id, file);
+  ASSERT_TRUE(grant.ok()) << grant.status().ToString();
+  EXPECT_EQ(grant->version.PartCount(), 10000);
+  const Result<std::vector<DeclaredPart>> parts = store::ReadReturning<std::vector<DeclaredPart>>(
+      db(), [&](store::Transaction& tx) { return GetDeclaredParts(tx, grant->version); });
+  ASSERT_TRUE(parts.ok()) << parts.status().ToString();
+  ASSERT_EQ(parts->size(), 10000u);
+  EXPECT_EQ(parts->back().part_number, 10000);
+  EXPECT_EQ(parts->back().size, file.size - 9999 * *file.part_size);
+}
+
+TEST_F(MultipartServiceTest, S3DownCreatesNothing) {
+  const EvidenceItem item = CreateItem(e1);
+  s3_down_ = true;
+  const RequestContext bob = As("bob");
+  const Result<UploadGrant> grant = service_.RequestUpload(bob, item.id, TwoPartFile());
+  EXPECT_EQ(grant.status().code(), ErrorCode::kUnavailable);
+  EXPECT_EQ(CountVersions(), 0);
+  EXPECT_TRUE(RecordsOf(bob).empty());
+}
+
+TEST_F(MultipartServiceTest, FailedInsertAbortsUpload) {
+  const EvidenceItem item = CreateItem(e1);
+  db().InjectFailureForTesting(store::InjectedFailure::kCommits);
+  const Result<UploadGrant> grant = service_.RequestUpload(As("bob"), item.id, TwoPartFile());
+  db().InjectFailureForTesting(store::InjectedFailure::kNone);
+  EXPECT_EQ(grant.status().code(), ErrorCode::kUnavailable);
+  EXPECT_EQ(CountVersions(), 0);
+  ASSERT_EQ(multipart_requests_.size(), 2u);
+  EXPECT_EQ(multipart_requests_[1].rfind("DELETE ", 0), 0u) << multipart_requests_[1];
+  EXPECT_FALSE(upload_exists_);
+}
+
+TEST_F(MultipartServiceTest, PartUrlsSignDeclaredParts) {
+  const EvidenceItem item = CreateItem(e1);
+  const UploadGrant grant = UploadTwoParts(item);
+  const RequestContext bob = As("bob");
+  const Result<std::vector<PartUrl>> urls =
+      service_.PartUrls(bob, item.id, grant.version.id, {2, 1});
+  ASSERT_TRUE(urls.ok()) << urls.status().ToString();
+  ASSERT_EQ(urls->size(), 2u);
+  EXPECT_EQ((*urls)[0].part_number, 2);
+  EXPECT_EQ((*urls)[1].part_number, 1);
+  const aws::PresignedRequest& second = (*urls)[0].request;
+  EXPECT_EQ(second.method, "PUT");
+  EXPECT_NE(second.url.find("partNumber=2&uploadId=up-1"), std::string::npos) << second.url;
+  const std::vector<std::pair<std::string, std::string>> expected_headers = {
+      {"Content-Length", "5"},
+      {"Content-MD5", crypto::Base64Encode(*crypto::HexDecode(Md5HexOf("part2")))},
+  };
+  EXPECT_EQ(second.headers, expected_headers);
+  EXPECT_EQ((*urls)[1].request.headers[0].second, std::to_string(kPartSize));
+  EXPECT_EQ(second.expires_at, clock_.Now() + std::chrono::seconds(300));
+  ExpectRecord(bob, "allow", "");
+  EXPECT_EQ(RecordsOf(bob)[0].action, "evidence.version.part_urls");
+}
+
+TEST_F(MultipartServiceTest, PartUrlsRejectBadNumbers) {
+  const EvidenceItem item = CreateItem(e1);
+  const UploadGrant grant = UploadTwoParts(item);
+
+  struct Case {
+    std::string name;
+    std::vector<int64_t> numbers;
+    std::string field;
+  };
+
+  const std::vector<Case> cases = {
+      {"none", {}, "/part_numbers"},
+      {"101 numbers", std::vector<int64_t>(101, 1), "/part_numbers"},
+      {"zero", {0}, "/part_numbers/0"},
+      {"above part count", {1, 3}, "/part_numbers/1"},
+      {"negative", {-1}, "/part_numbers/0"},
+      {"repeated", {2, 2}, "/part_numbers/1"},
+  };
+  for (const Case& c : cases) {
+    const RequestContext bob = As("bob");
+    const Result<std::vector<PartUrl>> urls =
+        service_.PartUrls(bob, item.id, grant.version.id, c.numbers);
+    EXPECT_EQ(urls.status().code(), ErrorCode::kInvalidArgument) << c.name;
+    EXPECT_EQ(urls.status().field(), c.field) << c.name;
+    ExpectRecord(bob, "deny", "invalid_argument");
+  }
+}
+
+TEST_F(MultipartServiceTest, PartUrlsNeedPendingMultipartVersion) {
+  const EvidenceItem item = CreateItem(e1);
+  const UploadGrant single = Upload(item);
+  const RequestContext bob = As("bob");
+  const Result<std::vector<PartUrl>> not_multipart =
+      service_.PartUrls(bob, item.id, single.version.id, {1});
+  EXPECT_EQ(not_multipart.status().code(), ErrorCode::kConflict);
+  EXPECT_NE(not_multipart.status().message().find("not a multipart upload"), std::string::npos);
+  ExpectRecord(bob, "deny", "not_multipart");
+
+  const UploadGrant multipart = UploadTwoParts(item);
+  PutPart(1);
+  PutPart(2);
+  ASSERT_TRUE(service_.CompleteUpload(As("bob"), item.id, multipart.version.id).ok());
+  const RequestContext again = As("bob");
+  const Result<std::vector<PartUrl>> stored =
+      service_.PartUrls(again, item.id, multipart.version.id, {1});
+  EXPECT_EQ(stored.status().code(), ErrorCode::kConflict);
+  ExpectRecord(again, "deny", "already_stored");
+}
+
+TEST_F(MultipartServiceTest, PartUrlsDeniedOutsideRole) {
+  // dave is a viewer on s2. A viewer may not upload, so PartUrls is denied before the version
+  // is read, with the same answer for an unknown version id: nothing about the draft leaks.
+  const Result<EvidenceItem> item = service_.CreateEvidence(As("alice"), s2, "On s2", "");
+  ASSERT_TRUE(item.ok()) << item.status().ToString();
+  const UploadGrant grant = UploadTwoParts(*item, "alice");
+
+  const RequestContext viewer = As("dave");
+  const Result<std::vector<PartUrl>> pending =
+      service_.PartUrls(viewer, item->id, grant.version.id, {1});
+  EXPECT_EQ(pending.status().code(), ErrorCode::kPermissionDenied);
+  ExpectRecord(viewer, "deny", "role_lacks_permission");
+  const Result<std::vector<PartUrl>> unknown =
+      service_.PartUrls(As("dave"), item->id, "ver_0000000000000000000000", {1});
+  EXPECT_EQ(unknown.status().code(), pending.status().code());
+  EXPECT_EQ(unknown.status().message(), pending.status().message());
+
+  const RequestContext outsider = As("bob");
+  EXPECT_EQ(service_.PartUrls(outsider, item->id, grant.version.id, {1}).status().code(),
+            ErrorCode::kNotFound);
+  ExpectRecord(outsider, "deny", "out_of_scope");
+
+  const RequestContext foreign = As("bert", "org_B");
+  EXPECT_EQ(service_.PartUrls(foreign, item->id, grant.version.id, {1}).status().code(),
+            ErrorCode::kNotFound);
+  EXPECT_EQ(
+      service_.ListUploadedParts(As("bert", "org_B"), item->id, grant.version.id).status().code(),
+      ErrorCode::kNotFound);
+  EXPECT_EQ(
+      service_.CompleteUpload(As("bert", "org_B"), item->id, grant.version.id).status().code(),
+      ErrorCode::kNotFound);
+  ExpectRecord(foreign, "deny", "not_found");
+}
+
+TEST_F(MultipartServiceTest, UploadedPartsListsMatchingParts) {
+  const EvidenceItem item = CreateItem(e1);
+  const UploadGrant grant = UploadTwoParts(item);
+  PutPart(1);
+  parts_[2] = {4, Md5HexOf("part2")};  // a short part 2
+  parts_[3] = {5, Md5HexOf("extra")};  // beyond the declared parts
+  const RequestContext bob = As("bob");
+  const Result<UploadedParts> parts = service_.ListUploadedParts(bob, item.id, grant.version.id);
+  ASSERT_TRUE(parts.ok()) << parts.status().ToString();
+  EXPECT_EQ(parts->part_size, kPartSize);
+  EXPECT_EQ(parts->part_count, 2);
+  ASSERT_EQ(parts->uploaded.size(), 1u);
+  EXPECT_EQ(parts->uploaded[0].part_number, 1);
+  EXPECT_EQ(parts->uploaded[0].size, static_cast<uint64_t>(kPartSize));
+  ExpectRecord(bob, "allow", "");
+
+  parts_[1] = {kPartSize, Md5HexOf("other bytes")};
+  const Result<UploadedParts> other =
+      service_.ListUploadedParts(As("bob"), item.id, grant.version.id);
+  ASSERT_TRUE(other.ok()) << other.status().ToString();
+  EXPECT_TRUE(other->uploaded.empty());
+}
+
+TEST_F(MultipartServiceTest, UploadedPartsOfVanishedUpload) {
+  const EvidenceItem item = CreateItem(e1);
+  const UploadGrant grant = UploadTwoParts(item);
+  upload_exists_ = false;
+  const RequestContext bob = As("bob");
+  const Result<UploadedParts> parts = service_.ListUploadedParts(bob, item.id, grant.version.id);
+  EXPECT_EQ(parts.status().code(), ErrorCode::kConflict);
+  ExpectRecord(bob, "deny", "upload_missing");
+
+  s3_down_ = true;
+  upload_exists_ = true;
+  EXPECT_EQ(service_.ListUploadedParts(As("bob"), item.id, grant.version.id).status().code(),
+            ErrorCode::kUnavailable);
+}
+
+TEST_F(MultipartServiceTest, CompleteAssemblesAndStores) {
+  const EvidenceItem item = CreateItem(e1);
+  const UploadGrant grant = UploadTwoParts(item);
+  PutPart(2);
+  PutPart(1);
+  const RequestContext bob = As("bob");
+  const Result<EvidenceVersion> stored = service_.CompleteUpload(bob, item.id, grant.version.id);
+  ASSERT_TRUE(stored.ok()) << stored.status().ToString();
+  EXPECT_EQ(stored->status, VersionStatus::kStored);
+  EXPECT_EQ(completes_, 1);
+  ASSERT_EQ(complete_bodies_.size(), 1u);
+  EXPECT_NE(complete_bodies_[0].find("<Part><PartNumber>1</PartNumber><ETag>\"" +
+                                     Md5HexOf("part1") + "\"</ETag></Part><Part><PartNumber>2"),
+            std::string::npos)
+      << complete_bodies_[0];
+  ExpectRecord(bob, "allow", "");
+}
+
+TEST_F(MultipartServiceTest, CompleteWithMissingPartStaysPending) {
+  const EvidenceItem item = CreateItem(e1);
+  const UploadGrant grant = UploadTwoParts(item);
+  PutPart(1);
+  const RequestContext bob = As("bob");
+  const Result<EvidenceVersion> early = service_.CompleteUpload(bob, item.id, grant.version.id);
+  EXPECT_EQ(early.status().code(), ErrorCode::kConflict);
+  EXPECT_NE(early.status().message().find("part 2"), std::string::npos) << early.status().message();
+  EXPECT_EQ(completes_, 0);
+  ExpectRecord(bob, "deny", std::string(kReasonPartsMissing));
+  EXPECT_EQ(ReadVersion(item, grant.version.id).failure_reason, kReasonPartsMissing);
+
+  parts_[2] = {4, Md5HexOf("part2")};
+  const Result<EvidenceVersion> short_part =
+      service_.CompleteUpload(As("bob"), item.id, grant.version.id);
+  EXPECT_EQ(short_part.status().code(), ErrorCode::kConflict);
+  EXPECT_NE(short_part.status().message().find("part 2 has 4 bytes"), std::string::npos)
+      << short_part.status().message();
+
+  PutPart(2);
+  const Result<EvidenceVersion> stored =
+      service_.CompleteUpload(As("bob"), item.id, grant.version.id);
+  ASSERT_TRUE(stored.ok()) << stored.status().ToString();
+  EXPECT_EQ(stored->failure_reason, std::nullopt);
+}
+
+TEST_F(MultipartServiceTest, CompleteRejectsOtherPartMd5) {
+  const EvidenceItem item = CreateItem(e1);
+  const UploadGrant grant = UploadTwoParts(item);
+  PutPart(1);
+  parts_[2] = {5, Md5HexOf("other")};
+  const RequestContext bob = As("bob");
+  const Result<EvidenceVersion> result = service_.CompleteUpload(bob, item.id, grant.version.id);
+  EXPECT_EQ(result.status().code(), ErrorCode::kConflict);
+  ExpectRecord(bob, "deny", std::string(kReasonChecksumMismatch));
+  EXPECT_EQ(completes_, 0);
+}
+
+TEST_F(MultipartServiceTest, CompleteChecksAssembledEtag) {
+  const EvidenceItem item = CreateItem(e1);
+
+  struct Case {
+    std::string name;
+    std::string etag;
+  };
+
+  const std::vector<Case> cases = {
+      {"other part md5s", MultipartEtag({Md5HexOf("a"), Md5HexOf("b")})},
+      {"other part count",
+       MultipartEtag({Md5HexOf("part1"), Md5HexOf("part2")}).substr(0, 32) + "-3"},
+      {"single-upload etag", Md5HexOf("whole file")},
+  };
+  for (const Case& c : cases) {
+    const UploadGrant grant = UploadTwoParts(item);
+    PutPart(1);
+    PutPart(2);
+    upload_exists_ = false;  // S3 completed it already: only HEAD decides
+    AssembleObject();
+    object_.etag = "\"" + c.etag + "\"";
+    const RequestContext bob = As("bob");
+    const Result<EvidenceVersion> result = service_.CompleteUpload(bob, item.id, grant.version.id);
+    EXPECT_EQ(result.status().code(), ErrorCode::kConflict) << c.name;
+    ExpectRecord(bob, "deny", std::string(kReasonChecksumMismatch));
+  }
+}
+
+TEST_F(MultipartServiceTest, CompleteHealsAfterCrash) {
+  const EvidenceItem item = CreateItem(e1);
+  const UploadGrant grant = UploadTwoParts(item);
+  PutPart(1);
+  PutPart(2);
+  // S3 completes the upload, but the database commit of the stored state fails.
+  db().InjectFailureForTesting(store::InjectedFailure::kCommits);
+  const Result<EvidenceVersion> crashed =
+      service_.CompleteUpload(As("bob"), item.id, grant.version.id);
+  db().InjectFailureForTesting(store::InjectedFailure::kNone);
+  EXPECT_EQ(crashed.status().code(), ErrorCode::kUnavailable);
+  EXPECT_FALSE(upload_exists_);
+  EXPECT_EQ(ReadVersion(item, grant.version.id).status, VersionStatus::kPending);
+
+  // ListParts now returns NoSuchUpload, so the HEAD check decides.
+  const RequestContext bob = As("bob");
+  const Result<EvidenceVersion> healed = service_.CompleteUpload(bob, item.id, grant.version.id);
+  ASSERT_TRUE(healed.ok()) << healed.status().ToString();
+  EXPECT_EQ(healed->status, VersionStatus::kStored);
+  EXPECT_EQ(completes_, 1);
+  ExpectRecord(bob, "allow", "");
+}
+
+TEST_F(MultipartServiceTest, CompleteErrorIn200StaysPending) {
+  const EvidenceItem item = CreateItem(e1);
+  const UploadGrant grant = UploadTwoParts(item);
+  PutPart(1);
+  PutPart(2);
+  complete_error_ = "InternalError";
+  const RequestContext bob = As("bob");
+  const Result<EvidenceVersion> result = service_.CompleteUpload(bob, item.id, grant.version.id);
+  EXPECT_EQ(result.status().code(), ErrorCode::kUnavailable);
+  EXPECT_EQ(ReadVersion(item, grant.version.id).failure_reason, kReasonAwsUnreachable);
+  EXPECT_EQ(heads_, 0);
+
+  complete_error_ = "InvalidPart";
+  EXPECT_EQ(service_.CompleteUpload(As("bob"), item.id, grant.version.id).status().code(),
+            ErrorCode::kUpstreamFailed);
+  EXPECT_EQ(ReadVersion(item, grant.version.id).failure_reason, kReasonAwsError);
+}
+
+TEST_F(MultipartServiceTest, RenewReportsMultipartMethod) {
+  const EvidenceItem item = CreateItem(e1);
+  const UploadGrant grant = UploadTwoParts(item);
+  const RequestContext bob = As("bob");
+  const Result<UploadGrant> renewed = service_.RenewUploadUrl(bob, item.id, grant.version.id);
+  ASSERT_TRUE(renewed.ok()) << renewed.status().ToString();
+  EXPECT_FALSE(renewed->upload.has_value());
+  EXPECT_EQ(renewed->version.PartCount(), 2);
+  ExpectRecord(bob, "allow", "");
+}
+
+TEST_F(MultipartServiceTest, PartsCannotChange) {
+  const EvidenceItem item = CreateItem(e1);
+  const UploadGrant grant = UploadTwoParts(item);
+  const std::vector<std::string> statements = {
+      "UPDATE evidence_version_parts SET md5 = '" + std::string(32, 'b') + "'",
+      "DELETE FROM evidence_version_parts",
+      "UPDATE evidence_versions SET upload_id = 'other'",
+      "UPDATE evidence_versions SET part_size = 6291456",
+  };
+  for (const std::string& sql : statements) {
+    const Status changed =
+        db().Write([&](store::Transaction& tx) -> Status { return tx.Execute(sql).status(); });
+    EXPECT_FALSE(changed.ok()) << sql;
+  }
+  const EvidenceVersion read = ReadVersion(item, grant.version.id);
+  EXPECT_EQ(read.upload_id, "up-1");
+  EXPECT_EQ(read.part_size, kPartSize);
 }
 
 }  // namespace

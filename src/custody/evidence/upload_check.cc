@@ -1,6 +1,10 @@
 #include "custody/evidence/upload_check.h"
 
+#include <algorithm>
+#include <map>
+
 #include "custody/crypto/encoding.h"
+#include "custody/crypto/hash.h"
 
 namespace custody::evidence {
 namespace {
@@ -28,11 +32,16 @@ std::string Sha256Base64(std::string_view sha256_hex) {
   return crypto::Base64Encode(std::string_view(*digest));
 }
 
-}  // namespace
+bool IsLowerHex(std::string_view text, size_t length) {
+  return text.size() == length && std::all_of(text.begin(), text.end(), [](char c) {
+           return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f');
+         });
+}
 
-std::optional<UploadMismatch> CheckUploadedObject(const EvidenceVersion& version,
-                                                  const aws::ObjectMetadata& object,
-                                                  std::string_view kms_key_id) {
+// The checks that every upload shares: size, SSE-KMS and the organization's key.
+std::optional<UploadMismatch> CheckSizeAndEncryption(const EvidenceVersion& version,
+                                                     const aws::ObjectMetadata& object,
+                                                     std::string_view kms_key_id) {
   if (object.size != static_cast<uint64_t>(version.size)) {
     return Mismatch(kReasonSizeMismatch, "the object in the bucket has " +
                                              std::to_string(object.size) + " bytes, but " +
@@ -49,6 +58,18 @@ std::optional<UploadMismatch> CheckUploadedObject(const EvidenceVersion& version
                     "the object in the bucket is encrypted with another KMS key than the "
                     "organization's");
   }
+  return std::nullopt;
+}
+
+}  // namespace
+
+std::optional<UploadMismatch> CheckUploadedObject(const EvidenceVersion& version,
+                                                  const aws::ObjectMetadata& object,
+                                                  std::string_view kms_key_id) {
+  if (std::optional<UploadMismatch> mismatch =
+          CheckSizeAndEncryption(version, object, kms_key_id)) {
+    return mismatch;
+  }
   if (object.checksum_sha256.has_value()) {
     const std::string declared = Sha256Base64(version.sha256);
     if (declared.empty() || *object.checksum_sha256 != declared) {
@@ -61,6 +82,92 @@ std::optional<UploadMismatch> CheckUploadedObject(const EvidenceVersion& version
     return Mismatch(kReasonChecksumMismatch,
                     "the object's ETag is not the declared MD5, so its content cannot be "
                     "confirmed");
+  }
+  return std::nullopt;
+}
+
+bool EtagsArePlaintextMd5(const aws::AwsConnection& connection) {
+  return connection.endpoint.has_value();
+}
+
+std::string MultipartEtag(const std::vector<std::string>& part_etags_hex) {
+  std::string concatenated;
+  for (const std::string& etag : part_etags_hex) {
+    const auto digest = crypto::HexDecode(etag);
+    if (digest.has_value()) {
+      concatenated += *digest;
+    }
+  }
+  const crypto::Md5Digest md5 = crypto::Md5(concatenated);
+  return crypto::HexEncode(std::span<const uint8_t>(md5)) + "-" +
+         std::to_string(part_etags_hex.size());
+}
+
+std::optional<UploadMismatch> CheckListedParts(const std::vector<DeclaredPart>& declared,
+                                               const std::vector<aws::UploadedPart>& listed,
+                                               bool compare_md5s) {
+  std::map<int, const aws::UploadedPart*> by_number;
+  for (const aws::UploadedPart& part : listed) {
+    by_number[part.part_number] = &part;
+  }
+  for (const DeclaredPart& part : declared) {
+    const auto found = by_number.find(part.part_number);
+    const std::string name = "part " + std::to_string(part.part_number);
+    if (found == by_number.end()) {
+      return Mismatch(kReasonPartsMissing, name +
+                                               " has not been uploaded; upload it with a URL "
+                                               "from part-urls, then complete again");
+    }
+    if (found->second->size != static_cast<uint64_t>(part.size)) {
+      return Mismatch(kReasonPartsMissing,
+                      name + " has " + std::to_string(found->second->size) +
+                          " bytes in the bucket, but " + std::to_string(part.size) +
+                          " were declared; upload it again, then complete again");
+    }
+  }
+  if (!compare_md5s) {
+    return std::nullopt;
+  }
+  for (const DeclaredPart& part : declared) {
+    const std::string etag = AsciiLower(by_number[part.part_number]->etag);
+    if (IsLowerHex(etag, 32) && etag != part.md5) {
+      return Mismatch(
+          kReasonChecksumMismatch,
+          "the ETag of part " + std::to_string(part.part_number) + " is not its declared MD5");
+    }
+  }
+  return std::nullopt;
+}
+
+std::optional<UploadMismatch> CheckAssembledObject(const EvidenceVersion& version,
+                                                   const std::vector<DeclaredPart>& declared,
+                                                   const aws::ObjectMetadata& object,
+                                                   std::string_view kms_key_id, bool compare_md5s) {
+  if (std::optional<UploadMismatch> mismatch =
+          CheckSizeAndEncryption(version, object, kms_key_id)) {
+    return mismatch;
+  }
+  const std::string etag = AsciiLower(object.etag);
+  const std::string count_suffix = "-" + std::to_string(declared.size());
+  const bool composite = etag.size() == 32 + count_suffix.size() &&
+                         IsLowerHex(std::string_view(etag).substr(0, 32), 32) &&
+                         etag.substr(32) == count_suffix;
+  if (!composite) {
+    return Mismatch(kReasonChecksumMismatch,
+                    "the object's ETag is not that of an object assembled from " +
+                        std::to_string(declared.size()) + " parts");
+  }
+  if (!compare_md5s) {
+    return std::nullopt;
+  }
+  std::vector<std::string> md5s;
+  md5s.reserve(declared.size());
+  for (const DeclaredPart& part : declared) {
+    md5s.push_back(part.md5);
+  }
+  if (etag != MultipartEtag(md5s)) {
+    return Mismatch(kReasonChecksumMismatch,
+                    "the object's ETag does not match the declared part MD5s");
   }
   return std::nullopt;
 }

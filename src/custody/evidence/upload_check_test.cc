@@ -1,6 +1,7 @@
 #include "custody/evidence/upload_check.h"
 
 #include <string>
+#include <vector>
 
 #include <gtest/gtest.h>
 
@@ -123,6 +124,94 @@ TEST(CheckUploadedObjectTest, SizeMessageNamesBothSizes) {
   ASSERT_TRUE(mismatch.has_value());
   EXPECT_NE(mismatch->message.find("4101"), std::string::npos) << mismatch->message;
   EXPECT_NE(mismatch->message.find(" 5 "), std::string::npos) << mismatch->message;
+}
+
+// MD5s of "a" and "b", and the ETag S3 gives an object assembled from those two parts, computed
+// independently: md5(bytes.fromhex(a_md5 + b_md5)).hexdigest() + "-2" in Python 3.
+constexpr std::string_view kPartAMd5 = "0cc175b9c0f1b6a831c399e269772661";
+constexpr std::string_view kPartBMd5 = "92eb5ffee6ae2fec3ad71c777531578f";
+constexpr std::string_view kAssembledEtag = "96e024ba2074fe77e8e965ba43a704be-2";
+
+std::vector<DeclaredPart> TwoDeclaredParts() {
+  return {DeclaredPart{1, 3, std::string(kPartAMd5)}, DeclaredPart{2, 2, std::string(kPartBMd5)}};
+}
+
+EvidenceVersion MultipartVersion() {
+  EvidenceVersion version = DeclaredVersion();
+  version.upload_id = "up-1";
+  version.part_size = 3;
+  return version;
+}
+
+aws::ObjectMetadata AssembledObject() {
+  aws::ObjectMetadata object = MatchingObject();
+  object.etag = std::string(kAssembledEtag);
+  return object;
+}
+
+TEST(MultipartEtagTest, HashesBinaryPartMd5s) {
+  EXPECT_EQ(MultipartEtag({std::string(kPartAMd5), std::string(kPartBMd5)}), kAssembledEtag);
+}
+
+TEST(CheckAssembledObjectTest, ComparesEtagWithDeclaredParts) {
+  const auto check = [](const std::string& etag, bool compare_md5s) {
+    aws::ObjectMetadata object = AssembledObject();
+    object.etag = etag;
+    return CheckAssembledObject(MultipartVersion(), TwoDeclaredParts(), object, kKeyId,
+                                compare_md5s);
+  };
+  EXPECT_EQ(check(std::string(kAssembledEtag), true), std::nullopt);
+  EXPECT_EQ(check(std::string(kAssembledEtag.substr(0, 33)) + "3", true)->reason,
+            kReasonChecksumMismatch);
+  EXPECT_EQ(check(std::string(kPartAMd5), true)->reason, kReasonChecksumMismatch);
+  EXPECT_EQ(check(std::string(32, 'f') + "-2", true)->reason, kReasonChecksumMismatch);
+  // Where ETags are not plaintext MD5s (AWS with SSE-KMS), only the form and count count.
+  EXPECT_EQ(check(std::string(32, 'f') + "-2", false), std::nullopt);
+  EXPECT_EQ(check(std::string(32, 'f') + "-3", false)->reason, kReasonChecksumMismatch);
+  EXPECT_EQ(check(std::string(kPartAMd5), false)->reason, kReasonChecksumMismatch);
+}
+
+TEST(CheckAssembledObjectTest, SharesSizeAndKeyChecks) {
+  aws::ObjectMetadata object = AssembledObject();
+  object.size = 6;
+  EXPECT_EQ(
+      CheckAssembledObject(MultipartVersion(), TwoDeclaredParts(), object, kKeyId, true)->reason,
+      kReasonSizeMismatch);
+  object = AssembledObject();
+  object.kms_key_id = "testkey-2";
+  EXPECT_EQ(
+      CheckAssembledObject(MultipartVersion(), TwoDeclaredParts(), object, kKeyId, true)->reason,
+      kReasonKmsKeyMismatch);
+}
+
+TEST(CheckListedPartsTest, NamesFirstMissingPart) {
+  const std::vector<aws::UploadedPart> only_second = {{2, 2, std::string(kPartBMd5)}};
+  const auto missing = CheckListedParts(TwoDeclaredParts(), only_second, true);
+  ASSERT_TRUE(missing.has_value());
+  EXPECT_EQ(missing->reason, kReasonPartsMissing);
+  EXPECT_NE(missing->message.find("part 1 "), std::string::npos) << missing->message;
+
+  const std::vector<aws::UploadedPart> short_first = {{1, 2, std::string(kPartAMd5)},
+                                                      {2, 2, std::string(kPartBMd5)}};
+  EXPECT_EQ(CheckListedParts(TwoDeclaredParts(), short_first, true)->reason, kReasonPartsMissing);
+}
+
+TEST(CheckListedPartsTest, ComparesPlainMd5EtagsOnlyWhenAsked) {
+  const std::vector<aws::UploadedPart> other = {
+      {1, 3, std::string(32, 'e')}, {2, 2, std::string(kPartBMd5)}, {3, 9, "ignored"}};
+  EXPECT_EQ(CheckListedParts(TwoDeclaredParts(), other, true)->reason, kReasonChecksumMismatch);
+  EXPECT_EQ(CheckListedParts(TwoDeclaredParts(), other, false), std::nullopt);
+
+  const std::vector<aws::UploadedPart> uppercase = {{1, 3, "0CC175B9C0F1B6A831C399E269772661"},
+                                                    {2, 2, std::string(kPartBMd5)}};
+  EXPECT_EQ(CheckListedParts(TwoDeclaredParts(), uppercase, true), std::nullopt);
+}
+
+TEST(EtagsArePlaintextMd5Test, OnlyForEndpointOverride) {
+  aws::AwsConnection connection;
+  EXPECT_FALSE(EtagsArePlaintextMd5(connection));
+  connection.endpoint = "http://127.0.0.1:7480";
+  EXPECT_TRUE(EtagsArePlaintextMd5(connection));
 }
 
 }  // namespace

@@ -41,8 +41,41 @@ Status ValidateFileName(std::string_view name) {
 
 Status ValidateSize(int64_t size) {
   if (size < 1 || size > kMaxSinglePutBytes) {
-    return InvalidArgument(
-        "size must be between 1 and " + std::to_string(kMaxSinglePutBytes) + " bytes", "/size");
+    return InvalidArgument("size must be between 1 and " + std::to_string(kMaxSinglePutBytes) +
+                               " bytes for a single upload; upload a larger file in parts with "
+                               "part_size and part_md5s",
+                           "/size");
+  }
+  return Status::Ok();
+}
+
+Status ValidateMultipart(int64_t size, int64_t part_size,
+                         const std::vector<std::string>& part_md5s) {
+  if (size < 1 || size > kMaxMultipartBytes) {
+    return InvalidArgument("size must be between 1 and " + std::to_string(kMaxMultipartBytes) +
+                               " bytes for a multipart upload",
+                           "/size");
+  }
+  if (part_size < kMinPartBytes || part_size > kMaxPartBytes) {
+    return InvalidArgument("part_size must be between " + std::to_string(kMinPartBytes) + " and " +
+                               std::to_string(kMaxPartBytes) + " bytes",
+                           "/part_size");
+  }
+  const int64_t part_count = (size + part_size - 1) / part_size;
+  if (part_count > kMaxPartCount) {
+    return InvalidArgument("part_size " + std::to_string(part_size) + " splits the file into " +
+                               std::to_string(part_count) +
+                               " parts, but at most 10000 are allowed; use larger parts",
+                           "/part_size");
+  }
+  if (static_cast<int64_t>(part_md5s.size()) != part_count) {
+    return InvalidArgument("part_md5s must have exactly " + std::to_string(part_count) +
+                               " entries, one per part (ceil(size / part_size)), not " +
+                               std::to_string(part_md5s.size()),
+                           "/part_md5s");
+  }
+  for (size_t i = 0; i < part_md5s.size(); ++i) {
+    CUSTODY_RETURN_IF_ERROR(ValidateHexDigest(part_md5s[i], 32, "part_md5s/" + std::to_string(i)));
   }
   return Status::Ok();
 }

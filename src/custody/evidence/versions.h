@@ -43,6 +43,14 @@ struct EvidenceVersion {
   std::string created_by;  // user id
   std::optional<SystemTime> stored_at;
   int64_t seq = 0;  // paging order
+  // Set only for a multipart upload: S3's upload id, and the size of every part but the last.
+  std::optional<std::string> upload_id;
+  std::optional<int64_t> part_size;
+
+  bool IsMultipart() const { return upload_id.has_value(); }
+
+  // ceil(size / part_size) for a multipart upload, 0 for a single PUT.
+  int64_t PartCount() const;
 };
 
 // The values a client declares for the file it is about to upload.
@@ -52,10 +60,39 @@ struct DeclaredFile {
   std::string sha256;  // hex
   std::string md5;     // hex
   std::string media_type;
+  // A multipart upload declares both, a single PUT neither: the size of every part but the
+  // last, and the MD5 (lowercase hex) of each part in order.
+  std::optional<int64_t> part_size = std::nullopt;
+  std::optional<std::vector<std::string>> part_md5s = std::nullopt;
+
+  bool IsMultipart() const { return part_size.has_value() || part_md5s.has_value(); }
 };
 
-// Checks every declared value (validation.h); the error names the field ("/size").
+// One part of a multipart version, as declared when the version was created.
+struct DeclaredPart {
+  int part_number = 0;  // 1 to aws::kMaxPartCount
+  int64_t size = 0;     // part_size, except for the last part
+  std::string md5;      // 32 lowercase hex characters
+};
+
+// Checks every declared value (validation.h); the error names the field ("/size"). A single
+// PUT is at most 5 GiB. A multipart upload needs both part_size and part_md5s, a part size of
+// 5 MiB to 5 GiB, 1 to 10000 parts with one MD5 each, and at most 5 TiB in all.
 Status ValidateDeclaredFile(const DeclaredFile& file);
+
+// The parts of a validated multipart declaration, numbered from 1.
+std::vector<DeclaredPart> DeclaredParts(const DeclaredFile& file);
+
+// The new version's id and object key, and S3's upload id for it. A multipart upload is
+// created in S3 before its version row, so its ids come first.
+struct MultipartStart {
+  std::string version_id;
+  std::string object_key;
+  std::string upload_id;
+};
+
+// Returns a new version id ("ver_...").
+std::string NewVersionId();
 
 // Inserts a pending version of `item` numbered one above the item's highest number, with the
 // object key derived from the ids under `key_prefix`. The caller validates `file` and
@@ -64,6 +101,18 @@ Result<EvidenceVersion> InsertPendingVersion(store::Transaction& tx, const Clock
                                              const EvidenceItem& item, const DeclaredFile& file,
                                              std::string_view key_prefix,
                                              std::string_view created_by);
+
+// Inserts a pending multipart version of `item` with the ids of `start`, and its declared
+// parts. The caller validates `file`, authorizes and creates the upload in S3 first.
+Result<EvidenceVersion> InsertPendingMultipartVersion(store::Transaction& tx, const Clock& clock,
+                                                      const EvidenceItem& item,
+                                                      const DeclaredFile& file,
+                                                      const MultipartStart& start,
+                                                      std::string_view created_by);
+
+// Returns the declared parts of a multipart version, in part-number order.
+Result<std::vector<DeclaredPart>> GetDeclaredParts(store::Transaction& tx,
+                                                   const EvidenceVersion& version);
 
 // Returns the version, or authz::NotFoundError() unless it is a version of that item of the
 // organization.

@@ -678,6 +678,59 @@ CREATE TABLE saml_replay_cache (
 CREATE INDEX saml_replay_cache_by_expiry ON saml_replay_cache (expires_at);
 )sql";
 
+// Version 7: multipart uploads. A multipart version keeps S3's upload id and its part size,
+// and the declared size and MD5 of each part, which the presigned part URLs sign. The parts of
+// a version cannot change, and neither can the new columns of a version (the update trigger is
+// recreated with them).
+constexpr std::string_view kSchemaVersion7Multipart = R"sql(
+ALTER TABLE evidence_versions ADD COLUMN upload_id TEXT
+  CHECK (upload_id IS NULL OR length(upload_id) BETWEEN 1 AND 1024);
+ALTER TABLE evidence_versions ADD COLUMN part_size INTEGER
+  CHECK ((part_size IS NULL) = (upload_id IS NULL)
+         AND (part_size IS NULL OR part_size BETWEEN 5242880 AND 5368709120));
+
+CREATE TABLE evidence_version_parts (
+  version_id TEXT NOT NULL REFERENCES evidence_versions (id),
+  part_number INTEGER NOT NULL CHECK (part_number BETWEEN 1 AND 10000),
+  size INTEGER NOT NULL CHECK (size BETWEEN 1 AND 5368709120),
+  md5 TEXT NOT NULL CHECK (length(md5) = 32),
+  PRIMARY KEY (version_id, part_number)
+) STRICT, WITHOUT ROWID;
+
+CREATE TRIGGER evidence_version_parts_no_update BEFORE UPDATE ON evidence_version_parts
+BEGIN
+  SELECT RAISE(ABORT, 'the parts of an evidence version cannot be changed');
+END;
+
+CREATE TRIGGER evidence_version_parts_no_delete BEFORE DELETE ON evidence_version_parts
+BEGIN
+  SELECT RAISE(ABORT, 'the parts of an evidence version cannot be deleted');
+END;
+
+DROP TRIGGER evidence_versions_limited_update;
+
+CREATE TRIGGER evidence_versions_limited_update BEFORE UPDATE ON evidence_versions
+WHEN OLD.status = 'stored'
+  OR NEW.seq IS NOT OLD.seq
+  OR NEW.id IS NOT OLD.id
+  OR NEW.organization_id IS NOT OLD.organization_id
+  OR NEW.evidence_id IS NOT OLD.evidence_id
+  OR NEW.number IS NOT OLD.number
+  OR NEW.file_name IS NOT OLD.file_name
+  OR NEW.media_type IS NOT OLD.media_type
+  OR NEW.size IS NOT OLD.size
+  OR NEW.sha256 IS NOT OLD.sha256
+  OR NEW.md5 IS NOT OLD.md5
+  OR NEW.object_key IS NOT OLD.object_key
+  OR NEW.created_at IS NOT OLD.created_at
+  OR NEW.created_by IS NOT OLD.created_by
+  OR NEW.upload_id IS NOT OLD.upload_id
+  OR NEW.part_size IS NOT OLD.part_size
+BEGIN
+  SELECT RAISE(ABORT, 'only the status of a pending evidence version can change');
+END;
+)sql";
+
 }  // namespace
 
 const std::vector<Migration>& CustodyMigrations() {
@@ -689,7 +742,7 @@ const std::vector<Migration>& CustodyMigrations() {
       {5, "audit exports", std::string(kSchemaVersion5AuditExports)},
       {6, "saml service provider", std::string(kSchemaVersion6Saml)},
       // Reserved while two changes are built at once; each is replaced by its real SQL.
-      {7, "reserved: multipart uploads", "SELECT 1;"},
+      {7, "multipart uploads", std::string(kSchemaVersion7Multipart)},
       {8, "reserved: audit trigger messages", "SELECT 1;"},
   };
   return kMigrations;
