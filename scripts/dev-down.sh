@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# Stop the custodyd, demo OIDC provider and RGW that scripts/dev-up.sh started, by their pid
-# files in var/.
+# Stop the custodyd, demo OIDC provider, S3 proxy and RGW that scripts/dev-up.sh started, by
+# their pid files in var/.
 set -euo pipefail
 
 cd "$(dirname -- "$0")/.."
@@ -34,6 +34,7 @@ stop_by_pid_file() {
 
 stop_by_pid_file custodyd "$var_dir/custodyd.pid" custodyd
 stop_by_pid_file "the demo OIDC provider" "$var_dir/oidc-idp.pid" idp.mjs
+stop_by_pid_file "the S3 proxy" "$var_dir/s3-proxy.pid" s3_proxy
 
 if [ -d "$var_dir/rgw" ]; then
   echo "dev-down: stopping RGW"

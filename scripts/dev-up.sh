@@ -1,42 +1,62 @@
 #!/usr/bin/env bash
 # Start a local Custody for development. It runs a Ceph RGW as the customer's S3
-# (127.0.0.1:7480), the test OIDC provider as the demo identity provider (127.0.0.1:8081) and
-# custodyd (127.0.0.1:8080). It creates a demo organization with an AWS connection to the
-# bucket `custody-demo` and five users who sign in through that provider. Everything is in
-# var/, and scripts/dev-down.sh stops it.
+# (127.0.0.1:7480), with an HTTP proxy in front for browsers and the CLI (127.0.0.1:8082). It
+# also runs the test OIDC provider as the demo identity provider (127.0.0.1:8081) and custodyd
+# (127.0.0.1:8080). It creates a demo organization with an AWS connection to the bucket
+# `custody-demo` and five users who sign in through that provider. Everything is in var/, and
+# scripts/dev-down.sh stops it.
 #
-#   scripts/dev-up.sh [--skip-build]
+#   scripts/dev-up.sh [--skip-build] [--build-dir DIR]
 #
 # --skip-build starts the binaries and the web app already built, without installing packages
-# or building.
+# or building. --build-dir DIR takes custodyd and custody from the configured build folder DIR
+# instead of build/release, and implies --skip-build.
 #
 # Running it again stops the servers and starts from scratch: RGW keeps objects in memory
 # only, so the database is reset together with the bucket.
 set -euo pipefail
 
+usage() {
+  echo "usage: $0 [--skip-build] [--build-dir DIR]" >&2
+  exit 2
+}
+
 skip_build=false
-case "${1:-}" in
-  "") ;;
-  --skip-build) skip_build=true ;;
-  *)
-    echo "usage: $0 [--skip-build]" >&2
-    exit 2
-    ;;
-esac
+build_dir=
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --skip-build) skip_build=true ;;
+    --build-dir)
+      [ $# -ge 2 ] || usage
+      # Relative to the caller's directory, before the cd below.
+      build_dir=$(realpath -- "$2")
+      skip_build=true
+      shift
+      ;;
+    *) usage ;;
+  esac
+  shift
+done
 
 cd "$(dirname -- "$0")/.."
 repo_root=$(pwd)
+build_dir=${build_dir:-$repo_root/build/release}
 var_dir=$repo_root/var
 rgw_dir=$var_dir/rgw
 bucket=custody-demo
 listen=127.0.0.1:8080
 server_url=http://$listen
-custodyd=$repo_root/build/release/src/custody/server/custodyd
-custody_cli=$repo_root/build/release/src/custody/cli/custody
+custodyd=$build_dir/src/custody/server/custodyd
+custody_cli=$build_dir/src/custody/cli/custody
 python=/usr/bin/python3
 idp_port=8081
 idp_issuer=http://127.0.0.1:$idp_port
 idp_dir=$var_dir/oidc-idp
+# Browsers and the CLI reach RGW through tests/support/s3_proxy.py. Debian 12's RGW 16.2
+# rejects a CORS preflight that carries the presigned query (403). The proxy drops that query,
+# so RGW decides the preflight by the bucket's CORS rules, as S3 does.
+s3_proxy_port=8082
+s3_proxy_url=http://127.0.0.1:$s3_proxy_port
 # Debian's awscli v2. An `aws` earlier on PATH may be a different major version.
 aws_cli=/usr/bin/aws
 
@@ -56,6 +76,31 @@ for key in sys.argv[1].split("."):
     value = value[key]
 print(value)
 ' "$1"
+}
+
+# Waits up to 30 s until a GET of URL succeeds, or with "any" as the fifth argument until URL
+# returns any HTTP status. Exits with the tail of LOG_FILE when the time runs out or the
+# process in PID_FILE exits first.
+wait_until_up() {
+  local name=$1 url=$2 pid_file=$3 log_file=$4 accept=${5:-success}
+  local curl_args=(-s -o /dev/null)
+  if [ "$accept" != any ]; then
+    curl_args+=(-f)
+  fi
+  for _ in $(seq 150); do
+    if curl "${curl_args[@]}" "$url"; then
+      return 0
+    fi
+    if ! kill -0 "$(cat "$pid_file")" 2>/dev/null; then
+      tail -n 20 "$log_file" >&2
+      echo "dev-up: $name exited during start; see $log_file" >&2
+      exit 1
+    fi
+    sleep 0.2
+  done
+  tail -n 20 "$log_file" >&2
+  echo "dev-up: $name did not start within 30 s; see $log_file" >&2
+  exit 1
 }
 
 # Sends an API request as the demo admin and prints the response body. Fails on HTTP >= 400.
@@ -79,7 +124,8 @@ if [ "$skip_build" = false ]; then
 fi
 for required in "$custodyd" "$custody_cli" web/dist/index.html tests/support/oidc-idp/node_modules; do
   if [ ! -e "$required" ]; then
-    echo "dev-up: $required is missing; run scripts/dev-up.sh without --skip-build" >&2
+    echo "dev-up: $required is missing; run scripts/dev-up.sh without --skip-build or" \
+      "--build-dir" >&2
     exit 1
   fi
 done
@@ -115,22 +161,8 @@ EOF
 nohup node tests/support/oidc-idp/idp.mjs "$idp_port" "$idp_dir/clients.json" \
   >"$var_dir/oidc-idp.log" 2>&1 </dev/null &
 echo $! >"$var_dir/oidc-idp.pid"
-idp_ready=false
-for _ in $(seq 150); do
-  if curl -sf -o /dev/null "$idp_issuer/test/health"; then
-    idp_ready=true
-    break
-  fi
-  if ! kill -0 "$(cat "$var_dir/oidc-idp.pid")" 2>/dev/null; then
-    break
-  fi
-  sleep 0.2
-done
-if [ "$idp_ready" = false ]; then
-  tail -n 20 "$var_dir/oidc-idp.log" >&2
-  echo "dev-up: the demo OIDC provider did not start within 30 s; see $var_dir/oidc-idp.log" >&2
-  exit 1
-fi
+wait_until_up "the demo OIDC provider" "$idp_issuer/test/health" "$var_dir/oidc-idp.pid" \
+  "$var_dir/oidc-idp.log"
 
 log "starting RGW in $rgw_dir (about 15 s)"
 if ! bash tests/support/rgw.sh start "$rgw_dir" >"$var_dir/rgw-script.log" 2>&1 </dev/null; then
@@ -142,6 +174,26 @@ set -a
 # shellcheck disable=SC1091
 . "$rgw_dir/env"
 set +a
+
+log "starting the S3 proxy for browsers on $s3_proxy_url (log: var/s3-proxy.log)"
+# The proxy runs until SIGTERM, which dev-down.sh sends.
+nohup "$python" -c '
+import signal
+import sys
+
+sys.path.insert(0, "tests/support")
+from s3_proxy import S3Proxy
+
+stop_signals = {signal.SIGTERM, signal.SIGINT}
+signal.pthread_sigmask(signal.SIG_BLOCK, stop_signals)
+proxy = S3Proxy("127.0.0.1", int(sys.argv[1]), int(sys.argv[2]))
+proxy.start()
+print(f"s3_proxy: forwarding {proxy.url} to RGW on port {sys.argv[1]}", flush=True)
+signal.sigwait(stop_signals)
+proxy.stop()
+' "$RGW_PORT" "$s3_proxy_port" >"$var_dir/s3-proxy.log" 2>&1 </dev/null &
+echo $! >"$var_dir/s3-proxy.pid"
+wait_until_up "the S3 proxy" "$s3_proxy_url/" "$var_dir/s3-proxy.pid" "$var_dir/s3-proxy.log" any
 
 log "creating bucket $bucket"
 aws_config=$var_dir/aws-config
@@ -162,7 +214,8 @@ cat >"$config" <<EOF
 listen = "$listen"
 public_url = "$server_url"
 web_root = "$repo_root/web/dist"
-web_connect_src = ["$S3_ENDPOINT"]
+# Empty: a signed-in page gets its organization's S3 origin, the proxy, in connect-src.
+web_connect_src = []
 
 [database]
 path = "$var_dir/custody.db"
@@ -208,22 +261,7 @@ sys.exit("custodyd init printed no token (a string starting with cst_)")
 log "starting custodyd on $server_url (log: $var_dir/custodyd.log)"
 nohup "$custodyd" --config "$config" serve >"$var_dir/custodyd.log" 2>&1 </dev/null &
 echo $! >"$var_dir/custodyd.pid"
-
-for _ in $(seq 150); do
-  if curl -sf -o /dev/null "$server_url/readyz"; then
-    break
-  fi
-  if ! kill -0 "$(cat "$var_dir/custodyd.pid")" 2>/dev/null; then
-    tail -n 20 "$var_dir/custodyd.log" >&2
-    echo "dev-up: custodyd exited during start; see $var_dir/custodyd.log" >&2
-    exit 1
-  fi
-  sleep 0.2
-done
-if ! curl -sf -o /dev/null "$server_url/readyz"; then
-  echo "dev-up: custodyd is not ready after 30 s; see $var_dir/custodyd.log" >&2
-  exit 1
-fi
+wait_until_up custodyd "$server_url/readyz" "$var_dir/custodyd.pid" "$var_dir/custodyd.log"
 
 log "creating a demo audit engagement and the AWS connection"
 root_entity_id=$(api GET /api/v1/me | json_get organization.root_entity_id)
@@ -232,7 +270,7 @@ entity_json=$(api POST /api/v1/entities "{\"name\": \"Demo audit engagement\",
 entity_id=$(printf '%s' "$entity_json" | json_get id)
 api PUT /api/v1/aws-connection "{\"role_arn\": \"$S3_ROLE_ARN\", \"bucket\": \"$bucket\",
   \"region\": \"us-east-1\", \"kms_key_id\": \"testkey-1\", \"key_prefix\": \"evidence/\",
-  \"endpoint\": \"$S3_ENDPOINT\"}" >/dev/null
+  \"endpoint\": \"$s3_proxy_url\"}" >/dev/null
 
 # The CORS rules that browser uploads need come from Custody, as an admin would copy them.
 log "setting the bucket's CORS configuration from GET /api/v1/aws-connection"
@@ -273,6 +311,7 @@ cat <<EOF
 
 Custody is running at $server_url (pid $(cat "$var_dir/custodyd.pid"), log var/custodyd.log).
 S3 (Ceph RGW) is at $S3_ENDPOINT, bucket $bucket; objects are encrypted with KMS key testkey-1.
+Browsers and the CLI reach it through the proxy at $s3_proxy_url (log var/s3-proxy.log).
 The demo OIDC provider is at $idp_issuer (log var/oidc-idp.log).
 Organization: $organization_id
 Demo entity: $entity_id (Demo audit engagement)
