@@ -1,6 +1,7 @@
-"""Multipart uploads through the API as a browser makes them: the server starts the upload in
-S3 and signs one URL per part, the client PUTs each part straight to S3, and the server checks
-the parts and completes the upload. Runs against the test RGW."""
+"""Multipart uploads through the API, as a browser makes them, against the test RGW.
+
+The server starts the upload in S3 and signs one URL per part. The client PUTs each part
+straight to S3, and the server checks the parts and completes the upload."""
 
 import hashlib
 import os
@@ -55,13 +56,17 @@ class MultipartUploadTest(support.ServerTestCase):
     def version_path(self, version_id: str) -> str:
         return f"{self.versions_path()}/{version_id}"
 
+    def call(self, method: str, version_id: str, action: str, body=None) -> dict:
+        """Send `method` to the version's `action` as the contributor and expect 200."""
+        return self.contributor.expect(200, method, f"{self.version_path(version_id)}/{action}",
+                                       body)
+
     def create_multipart(self) -> dict:
         return self.contributor.expect(201, "POST", self.versions_path(),
                                        multipart_body(self.data))
 
     def part_urls(self, version_id: str, numbers: list[int]) -> dict[int, dict]:
-        listed = self.contributor.expect(200, "POST", self.version_path(version_id) + "/part-urls",
-                                         {"part_numbers": numbers})
+        listed = self.call("POST", version_id, "part-urls", {"part_numbers": numbers})
         return {part["part_number"]: part for part in listed["parts"]}
 
     def upload_parts(self, version_id: str, numbers: list[int]) -> None:
@@ -83,7 +88,7 @@ class MultipartUploadTest(support.ServerTestCase):
         version_id = version["id"]
 
         # A client that knows only the version id learns the method from upload-url.
-        renewed = self.contributor.expect(200, "POST", self.version_path(version_id) + "/upload-url")
+        renewed = self.call("POST", version_id, "upload-url")
         self.assertEqual(renewed["upload"], created["upload"])
 
         first = self.part_urls(version_id, [1])[1]
@@ -93,16 +98,16 @@ class MultipartUploadTest(support.ServerTestCase):
         self.assertIn("expires_at", first)
         self.assertStatus(support.presigned_put(first, part_bytes(self.data, 1)), 200, "part 1")
 
-        parts = self.contributor.expect(200, "GET", self.version_path(version_id) + "/parts")
+        parts = self.call("GET", version_id, "parts")
         self.assertEqual(parts, {"part_size": PART_SIZE, "part_count": 3,
                                  "uploaded": [{"part_number": 1, "size": PART_SIZE}]})
 
         self.upload_parts(version_id, [2, 3])
-        completed = self.contributor.expect(200, "POST", self.version_path(version_id) + "/complete")
+        completed = self.call("POST", version_id, "complete")
         self.assertEqual(completed["status"], "stored")
         self.assertEqual(completed["part_count"], 3)
 
-        download = self.contributor.expect(200, "POST", self.version_path(version_id) + "/download")
+        download = self.call("POST", version_id, "download")
         fetched = support.presigned_get(download["url"])
         self.assertStatus(fetched, 200, "presigned GET")
         self.assertEqual(hashlib.sha256(fetched.body).hexdigest(),
@@ -125,7 +130,7 @@ class MultipartUploadTest(support.ServerTestCase):
         self.assertEqual(version["failure_reason"], "parts_missing")
 
         self.upload_parts(version_id, [2])
-        completed = self.contributor.expect(200, "POST", self.version_path(version_id) + "/complete")
+        completed = self.call("POST", version_id, "complete")
         self.assertEqual(completed["status"], "stored")
         self.assertIsNone(completed["failure_reason"])
 
@@ -146,7 +151,7 @@ class MultipartUploadTest(support.ServerTestCase):
         second = self.part_urls(version_id, [2])[2]
         moved = support.presigned_put(second, part_bytes(self.data, 1))
         self.assertTrue(400 <= moved.status < 500, moved.describe())
-        parts = self.contributor.expect(200, "GET", self.version_path(version_id) + "/parts")
+        parts = self.call("GET", version_id, "parts")
         self.assertEqual(parts["uploaded"], [])
 
     def test_viewer_cannot_get_part_urls(self):

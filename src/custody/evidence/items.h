@@ -46,7 +46,7 @@ struct EvidenceItemPage {
   std::optional<std::string> next_after;
 };
 
-// The longest search text, in characters (Unicode code points).
+// The maximum length of a search text, in characters (Unicode code points).
 inline constexpr size_t kMaxSearchCharacters = 200;
 
 // Returns up to `limit` (1 to kMaxPageSize) items of the entity, newest first, starting after

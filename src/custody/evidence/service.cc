@@ -511,8 +511,8 @@ Result<UploadGrant> EvidenceService::RenewUploadUrl(const RequestContext& contex
           }));
 
   if (target.version.IsMultipart()) {
-    // A multipart version has no single URL: the record shows the request, and the client
-    // learns the method and asks part-urls for the part URLs.
+    // A multipart version has no single URL. The client learns the method here and requests
+    // the part URLs from part-urls.
     CUSTODY_RETURN_IF_ERROR(db_.Write([&](store::Transaction& tx) {
       return AppendRecord(tx, clock_, context, entry, audit::kDecisionAllow, "");
     }));

@@ -69,14 +69,14 @@ struct PartUrl {
   aws::PresignedRequest request;
 };
 
-// The parts of a multipart version that S3 holds with their declared size.
+// The parts of a multipart version that S3 has with their declared size.
 struct UploadedParts {
   int64_t part_size = 0;
   int64_t part_count = 0;
   std::vector<aws::UploadedPart> uploaded;  // in part-number order
 };
 
-// The most part URLs one PartUrls call signs.
+// The maximum number of part URLs that one PartUrls call signs.
 inline constexpr size_t kMaxPartUrlsPerRequest = 100;
 
 class EvidenceService {
@@ -127,9 +127,9 @@ class EvidenceService {
                                         std::string_view version_id,
                                         const std::vector<int64_t>& part_numbers);
 
-  // Lists the parts of a pending multipart version that S3 holds with their declared size (and,
+  // Lists the parts of a pending multipart version that S3 has with their declared size (and,
   // where ETags are plaintext MD5s, their declared MD5), so a client uploads only the others.
-  // Needs kUploadVersion. An upload that S3 no longer knows is kConflict (upload_missing).
+  // Needs kUploadVersion. An upload that S3 no longer has is kConflict (upload_missing).
   Result<UploadedParts> ListUploadedParts(const RequestContext& context,
                                           std::string_view evidence_id,
                                           std::string_view version_id);
@@ -140,7 +140,7 @@ class EvidenceService {
   // failure_reason "aws_unreachable". Needs kCompleteUpload; a stored version is kConflict.
   // A multipart version is first assembled: ListParts must show every declared part
   // (CheckListedParts), then CompleteMultipartUpload, then HEAD with CheckAssembledObject.
-  // When S3 no longer knows the upload (NoSuchUpload, as after a crash between S3's completion
+  // When S3 no longer has the upload (NoSuchUpload, as after a crash between S3's completion
   // and the database commit), the HEAD check decides.
   Result<EvidenceVersion> CompleteUpload(const RequestContext& context,
                                          std::string_view evidence_id, std::string_view version_id);

@@ -594,7 +594,7 @@ std::string Md5HexOf(std::string_view data) {
 }
 
 // A file of two parts: 5 MiB and 5 bytes. The part MD5s are those of "part1" and "part2",
-// stand-ins for the real bytes, which the service never sees.
+// stand-ins for the real bytes, which the service never receives.
 DeclaredFile TwoPartFile() {
   DeclaredFile file = HelloFile();
   file.file_name = "large.bin";
@@ -818,7 +818,7 @@ TEST_F(MultipartServiceTest, PartUrlsNeedPendingMultipartVersion) {
 
 TEST_F(MultipartServiceTest, PartUrlsDeniedOutsideRole) {
   // dave is a viewer on s2. A viewer may not upload, so PartUrls is denied before the version
-  // is read, with the same answer for an unknown version id: nothing about the draft leaks.
+  // is read, with the same response for an unknown version id: nothing about the draft leaks.
   const Result<EvidenceItem> item = service_.CreateEvidence(As("alice"), s2, "On s2", "");
   ASSERT_TRUE(item.ok()) << item.status().ToString();
   const UploadGrant grant = UploadTwoParts(*item, "alice");

@@ -44,8 +44,8 @@ std::optional<UploadMismatch> CheckUploadedObject(const EvidenceVersion& version
 // True when the connection's store reports the MD5 of the plaintext as the ETag of an SSE-KMS
 // part, so that ETags can be compared with declared MD5s. Ceph RGW 16 does (aws_rgw_test.cc
 // checks it). AWS documents that the ETag of an SSE-KMS object is not the MD5 of its data.
-// NOTE: this assumes every store behind an endpoint override (path-style, S3-compatible)
-// behaves like RGW 16 and that AWS treats parts like objects; only RGW 16 was tested.
+// NOTE: only Ceph RGW 16 was tested. Other stores behind an endpoint override are assumed to
+// behave like it, and AWS is assumed to treat SSE-KMS parts like SSE-KMS objects.
 bool EtagsArePlaintextMd5(const aws::AwsConnection& connection);
 
 // The ETag S3 gives an object assembled from parts whose ETags are `part_etags_hex`: the MD5
