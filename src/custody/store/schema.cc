@@ -731,6 +731,51 @@ BEGIN
 END;
 )sql";
 
+// Version 8: the messages of the audit_records UPDATE triggers. Before, both triggers matched
+// any change to a record still within its retention, and such a change failed with the
+// early-purge message. Now their conditions exclude each other. A change other than a
+// whole-payload purge fails with the message that audit records cannot be changed, and only a
+// purge of a record still within its retention fails with the retain_until message. Which
+// updates fail is unchanged.
+constexpr std::string_view kSchemaVersion8AuditTriggerMessages = R"sql(
+DROP TRIGGER audit_records_purge_only;
+DROP TRIGGER audit_records_no_early_purge;
+
+CREATE TRIGGER audit_records_purge_only BEFORE UPDATE ON audit_records
+WHEN NEW.organization_id IS NOT OLD.organization_id
+  OR NEW.seq IS NOT OLD.seq
+  OR NEW.leaf_hash IS NOT OLD.leaf_hash
+  OR NEW.event_class IS NOT OLD.event_class
+  OR NEW.time IS NOT OLD.time
+  OR NEW.retain_until IS NOT OLD.retain_until
+  OR OLD.purged_at IS NOT NULL
+  OR NEW.purged_at IS NULL
+  OR NEW.actor IS NOT NULL OR NEW.action IS NOT NULL OR NEW.resource IS NOT NULL
+  OR NEW.decision IS NOT NULL OR NEW.reason IS NOT NULL OR NEW.request_id IS NOT NULL
+  OR NEW.source IS NOT NULL OR NEW.encoded IS NOT NULL
+BEGIN
+  SELECT RAISE(ABORT, 'audit records cannot be changed, except by a purge of the whole payload after retain_until');
+END;
+
+-- Fires only for an update that audit_records_purge_only lets through: a whole-payload purge.
+CREATE TRIGGER audit_records_no_early_purge BEFORE UPDATE ON audit_records
+WHEN OLD.retain_until > unixepoch('now') * 1000000
+  AND NEW.organization_id IS OLD.organization_id
+  AND NEW.seq IS OLD.seq
+  AND NEW.leaf_hash IS OLD.leaf_hash
+  AND NEW.event_class IS OLD.event_class
+  AND NEW.time IS OLD.time
+  AND NEW.retain_until IS OLD.retain_until
+  AND OLD.purged_at IS NULL
+  AND NEW.purged_at IS NOT NULL
+  AND NEW.actor IS NULL AND NEW.action IS NULL AND NEW.resource IS NULL
+  AND NEW.decision IS NULL AND NEW.reason IS NULL AND NEW.request_id IS NULL
+  AND NEW.source IS NULL AND NEW.encoded IS NULL
+BEGIN
+  SELECT RAISE(ABORT, 'an audit record cannot be purged before its retain_until');
+END;
+)sql";
+
 }  // namespace
 
 const std::vector<Migration>& CustodyMigrations() {
@@ -741,9 +786,8 @@ const std::vector<Migration>& CustodyMigrations() {
       {4, "sessions and OIDC sign-in", std::string(kSchemaVersion4)},
       {5, "audit exports", std::string(kSchemaVersion5AuditExports)},
       {6, "saml service provider", std::string(kSchemaVersion6Saml)},
-      // Reserved while two changes are built at once; each is replaced by its real SQL.
       {7, "multipart uploads", std::string(kSchemaVersion7Multipart)},
-      {8, "reserved: audit trigger messages", "SELECT 1;"},
+      {8, "audit trigger messages", std::string(kSchemaVersion8AuditTriggerMessages)},
   };
   return kMigrations;
 }
