@@ -2,6 +2,7 @@
 
 #include "custody/authz/authorize.h"
 #include "custody/authz/entities.h"
+#include "custody/identity/organization_rows.h"
 #include "custody/identity/sessions.h"
 #include "custody/identity/tokens.h"
 #include "custody/identity/user_pages.h"
@@ -83,15 +84,10 @@ Result<RoleAssignment> CreateRoleAssignment(store::Transaction& tx, const Clock&
 
 Result<RoleAssignment> GetRoleAssignment(store::Transaction& tx, std::string_view organization_id,
                                          std::string_view assignment_id) {
-  CUSTODY_ASSIGN_OR_RETURN(
-      std::optional<store::Row> row,
-      tx.QueryOne("SELECT " + std::string(kAssignmentColumns) +
-                      " FROM role_assignments WHERE organization_id = ? AND id = ?",
-                  {organization_id, assignment_id}));
-  if (!row.has_value()) {
-    return authz::NotFoundError();
-  }
-  return AssignmentFromRow(*row);
+  CUSTODY_ASSIGN_OR_RETURN(const store::Row row,
+                           GetOrganizationRow(tx, "role_assignments", kAssignmentColumns,
+                                              organization_id, assignment_id));
+  return AssignmentFromRow(row);
 }
 
 Status DeleteRoleAssignment(store::Transaction& tx, const Clock& clock,

@@ -2,6 +2,7 @@
 
 #include "custody/authz/authorize.h"
 #include "custody/identity/bearer_credentials.h"
+#include "custody/identity/organization_rows.h"
 #include "custody/identity/tokens.h"
 #include "custody/identity/user_pages.h"
 #include "custody/store/ids.h"
@@ -106,14 +107,9 @@ Result<NewSession> CreateSession(store::Transaction& tx, const Clock& clock,
 
 Result<Session> GetSession(store::Transaction& tx, std::string_view organization_id,
                            std::string_view session_id) {
-  CUSTODY_ASSIGN_OR_RETURN(std::optional<store::Row> row,
-                           tx.QueryOne("SELECT " + std::string(kSessionColumns) +
-                                           " FROM sessions WHERE organization_id = ? AND id = ?",
-                                       {organization_id, session_id}));
-  if (!row.has_value()) {
-    return authz::NotFoundError();
-  }
-  return SessionFromRow(*row);
+  CUSTODY_ASSIGN_OR_RETURN(const store::Row row, GetOrganizationRow(tx, "sessions", kSessionColumns,
+                                                                    organization_id, session_id));
+  return SessionFromRow(row);
 }
 
 Result<SessionPage> ListSessions(store::Transaction& tx, std::string_view organization_id,

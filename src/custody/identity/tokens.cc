@@ -3,6 +3,7 @@
 #include "custody/authz/authorize.h"
 #include "custody/authz/validation.h"
 #include "custody/identity/bearer_credentials.h"
+#include "custody/identity/organization_rows.h"
 #include "custody/identity/user_pages.h"
 #include "custody/store/ids.h"
 
@@ -70,14 +71,9 @@ Result<CreatedToken> CreateToken(store::Transaction& tx, const Clock& clock,
 
 Result<ApiToken> GetToken(store::Transaction& tx, std::string_view organization_id,
                           std::string_view token_id) {
-  CUSTODY_ASSIGN_OR_RETURN(std::optional<store::Row> row,
-                           tx.QueryOne("SELECT " + std::string(kTokenColumns) +
-                                           " FROM api_tokens WHERE organization_id = ? AND id = ?",
-                                       {organization_id, token_id}));
-  if (!row.has_value()) {
-    return authz::NotFoundError();
-  }
-  return TokenFromRow(*row);
+  CUSTODY_ASSIGN_OR_RETURN(const store::Row row, GetOrganizationRow(tx, "api_tokens", kTokenColumns,
+                                                                    organization_id, token_id));
+  return TokenFromRow(row);
 }
 
 Result<TokenPage> ListTokens(store::Transaction& tx, std::string_view organization_id,

@@ -2,6 +2,7 @@
 
 #include "custody/authz/authorize.h"
 #include "custody/authz/validation.h"
+#include "custody/identity/organization_rows.h"
 #include "custody/identity/role_assignments.h"
 #include "custody/identity/sessions.h"
 #include "custody/store/ids.h"
@@ -137,14 +138,9 @@ Result<User> CreateUser(store::Transaction& tx, const Clock& clock,
 
 Result<User> GetUser(store::Transaction& tx, std::string_view organization_id,
                      std::string_view user_id) {
-  CUSTODY_ASSIGN_OR_RETURN(std::optional<store::Row> row,
-                           tx.QueryOne("SELECT " + std::string(kUserColumns) +
-                                           " FROM users WHERE organization_id = ? AND id = ?",
-                                       {organization_id, user_id}));
-  if (!row.has_value()) {
-    return authz::NotFoundError();
-  }
-  return UserFromRow(*row);
+  CUSTODY_ASSIGN_OR_RETURN(const store::Row row,
+                           GetOrganizationRow(tx, "users", kUserColumns, organization_id, user_id));
+  return UserFromRow(row);
 }
 
 Result<User> FindUserByEmail(store::Transaction& tx, std::string_view organization_id,
