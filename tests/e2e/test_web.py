@@ -2,10 +2,11 @@
 
 This module starts custodyd with the built app (web/dist), the test OIDC provider and a
 bucket with the CORS rules that custodyd offers, then runs web_flow.mjs. The browser signs in
-through the provider's login page, uploads a file of several MB straight to RGW and
-downloads it again. custodyd's request body counter must grow by less than the file's size,
-because the bytes go to the bucket only. The browser reaches RGW through
-tests/support/s3_proxy.py, which works around RGW's handling of CORS preflights.
+through the provider's login page, uploads a file of several MB in one PUT and one of about
+20 MiB in parts straight to RGW, and downloads both again. custodyd's request body counter
+must grow by less than the smaller file's size, because the bytes go to the bucket only. The
+browser reaches RGW through tests/support/s3_proxy.py, which works around RGW's handling of
+CORS preflights, and which the outage tests stop or tell to cut part uploads.
 """
 
 from __future__ import annotations
@@ -30,6 +31,9 @@ from test_sso_oidc import IDP_DIR, OidcCustodyServer, OidcProvider, free_port  #
 WEB_DIST = os.path.join(REPO, "web", "dist")
 CHROMIUM = "/usr/bin/chromium"
 FILE_SIZE = 6 * 1024 * 1024
+# Over the browser's 16 MiB multipart threshold: parts of 8 MiB, 8 MiB and 4 MiB + 12345 bytes.
+LARGE_FILE_SIZE = 20 * 1024 * 1024 + 12345
+LARGE_FILE_PARTS = 3
 FLOW_TIMEOUT_SECONDS = 300
 
 
@@ -134,13 +138,17 @@ class WebAppTest(unittest.TestCase):
             "entity": visible, "hidden_evidence_id": hidden_item["id"],
         }
 
-    def flow_settings(self, phase: str, file_name: str) -> dict:
+    def flow_settings(self, phase: str, file_name: str, file_size: int = FILE_SIZE) -> dict:
         setup = self.setup
         work = support.tempfile.mkdtemp(prefix="custody-e2e-")
         self.addCleanup(shutil.rmtree, work, True)
         file_path = os.path.join(work, file_name)
         with open(file_path, "wb") as file:
-            file.write(os.urandom(FILE_SIZE))
+            file.write(os.urandom(file_size))
+        large_file_path = os.path.join(work, "large-" + file_name)
+        if phase == "main":
+            with open(large_file_path, "wb") as file:
+                file.write(os.urandom(LARGE_FILE_SIZE))
         screenshot_dir = os.environ.get("CUSTODY_E2E_SCREENSHOTS") or os.path.join(work, "shots")
         os.makedirs(screenshot_dir, exist_ok=True)
         return {
@@ -151,7 +159,9 @@ class WebAppTest(unittest.TestCase):
             "entity_name": setup["entity"]["name"],
             "hidden_evidence_id": setup["hidden_evidence_id"],
             "file_path": file_path,
+            "large_file_path": large_file_path,
             "screenshot_dir": screenshot_dir,
+            "screenshot_prefix": "outage",
             "contributor": "alice",
             "viewer": "bob",
             "profile_dir": os.path.join(work, "profile"),
@@ -175,14 +185,18 @@ class WebAppTest(unittest.TestCase):
         self.run_flow(settings)
         body_bytes_after = setup["admin"].metric("custody_http_request_body_bytes_total")
         self.assertLess(body_bytes_after - body_bytes_before, FILE_SIZE,
-                        "custodyd read request bodies as large as the uploaded file")
+                        "custodyd read request bodies as large as an uploaded file")
 
         self.assert_stored_with_kms(setup["entity"]["id"], "access-review.bin")
-        for name in ("sign-in", "entity", "evidence", "not-found", "viewer-entity"):
+        head = self.assert_stored_with_kms(setup["entity"]["id"], "large-access-review.bin",
+                                           LARGE_FILE_SIZE)
+        self.assertTrue(head["ETag"].strip('"').endswith(f"-{LARGE_FILE_PARTS}"), head["ETag"])
+        for name in ("sign-in", "entity", "evidence", "evidence-multipart", "search",
+                     "not-found", "viewer-entity"):
             path = os.path.join(settings["screenshot_dir"], f"{name}.png")
             self.assertTrue(os.path.isfile(path), name)
 
-    def assert_stored_with_kms(self, entity_id: str, file_name: str) -> None:
+    def stored_version(self, entity_id: str, file_name: str) -> dict:
         admin = self.setup["admin"]
         items = admin.list_all(f"/api/v1/entities/{entity_id}/evidence")
         versions = [
@@ -190,27 +204,65 @@ class WebAppTest(unittest.TestCase):
             if version["file_name"] == file_name and version["status"] == "stored"
         ]
         self.assertEqual(len(versions), 1, versions)
+        return versions[0]
+
+    def assert_stored_with_kms(self, entity_id: str, file_name: str,
+                               size: int = FILE_SIZE) -> dict:
+        """Check that the file's stored version is in the bucket with SSE-KMS; return its HEAD."""
+        version = self.stored_version(entity_id, file_name)
         keys = [key for key in support.list_object_keys(self.setup["bucket"])
-                if key.endswith(versions[0]["id"])]
+                if key.endswith(version["id"])]
         self.assertEqual(len(keys), 1, keys)
         head = support.s3_client().head_object(Bucket=self.setup["bucket"], Key=keys[0])
-        self.assertEqual(head["ContentLength"], FILE_SIZE)
+        self.assertEqual(head["ContentLength"], size)
         self.assertEqual(head.get("ServerSideEncryption"), "aws:kms")
+        return head
 
-    def test_outage_queues_and_resumes_upload(self):
+    def test_outage_queues_upload_and_download(self):
         admin = self.setup["admin"]
         item = admin.create_evidence(self.setup["entity"]["id"], "Outage upload")
         settings = self.flow_settings("queue", "during-outage.bin")
-        settings["outage_evidence_id"] = item["id"]
+        # A version stored before the outage, which the browser then tries to download.
+        stored_path = os.path.join(os.path.dirname(settings["file_path"]), "before-outage.bin")
+        with open(stored_path, "wb") as file:
+            file.write(os.urandom(FILE_SIZE // 2))
+        with open(stored_path, "rb") as file:
+            admin.upload_version(item["id"], file.read(), "before-outage.bin")
+        settings.update(outage_evidence_id=item["id"], outage_title="Outage upload",
+                        download_file_name="before-outage.bin")
         self.s3_proxy.stop()
         try:
             self.run_flow(settings)
         finally:
             self.s3_proxy.start()
         self.assertEqual(admin.versions(item["id"])[0]["status"], "pending")
-        settings["phase"] = "resume"
+        settings.update(phase="resume", download_expected_path=stored_path)
         self.run_flow(settings)
         self.assert_stored_with_kms(self.setup["entity"]["id"], "during-outage.bin")
+
+    def test_interrupted_multipart_upload_resumes(self):
+        admin = self.setup["admin"]
+        item = admin.create_evidence(self.setup["entity"]["id"], "Interrupted upload")
+        settings = self.flow_settings("interrupt", "interrupted.bin", LARGE_FILE_SIZE)
+        settings.update(outage_evidence_id=item["id"], outage_title="Interrupted upload",
+                        screenshot_prefix="multipart")
+        self.s3_proxy.limit_part_uploads(1)
+        try:
+            self.run_flow(settings)
+        finally:
+            self.s3_proxy.limit_part_uploads(None)
+        version = admin.versions(item["id"])[0]
+        self.assertEqual(version["status"], "pending")
+        self.assertEqual(version.get("part_count"), LARGE_FILE_PARTS, version)
+        before_resume = self.s3_proxy.forwarded_parts(version["id"])
+        self.assertEqual(len(before_resume), 1, before_resume)
+
+        settings["phase"] = "resume"
+        self.run_flow(settings)
+        self.assert_stored_with_kms(self.setup["entity"]["id"], "interrupted.bin", LARGE_FILE_SIZE)
+        # The resume sent only the parts that RGW did not store yet, each once.
+        forwarded = self.s3_proxy.forwarded_parts(version["id"])
+        self.assertEqual(sorted(forwarded), list(range(1, LARGE_FILE_PARTS + 1)), forwarded)
 
     def test_app_headers_and_fallback(self):
         api = self.server.api()

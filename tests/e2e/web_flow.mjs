@@ -2,11 +2,16 @@
 // test_web.py starts custodyd, the OIDC provider and the bucket, then runs this script with one
 // JSON argument:
 //   {"phase", "base_url", "organization_id", "entity_id", "entity_name", "hidden_evidence_id",
-//    "file_path", "screenshot_dir", "contributor": "alice", "viewer": "bob",
-//    "outage_evidence_id", "profile_dir"}
-// Phase "main" signs in, uploads, downloads and checks roles. Phase "queue" runs while the
-// bucket is cut off: it uploads into the queue and reloads. Phase "resume" reopens the same
-// browser profile after the bucket is back and waits for the queued upload to be stored.
+//    "file_path", "large_file_path", "screenshot_dir", "contributor": "alice", "viewer": "bob",
+//    "outage_evidence_id", "outage_title", "download_file_name", "download_expected_path",
+//    "screenshot_prefix", "profile_dir"}
+// Phase "main" signs in, uploads a small file (one PUT) and a large one (multipart), downloads
+// both, searches and checks roles. Phase "queue" runs while the bucket is cut off: it uploads
+// into the queue, queues a download of `download_file_name` and reloads. Phase "interrupt"
+// runs while the proxy cuts part uploads after the first: the large file's upload stops and
+// is queued. Phase "resume" reopens the same browser profile after the bucket is back and
+// waits for the queued upload to be stored and, when `download_expected_path` is set, for the
+// queued download to start by itself with those bytes.
 // The script exits 0 when every check passed and prints one line per step.
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
@@ -59,6 +64,9 @@ async function shot(page, name) {
   await page.screenshot({ path: join(settings.screenshot_dir, `${name}.png`), fullPage: true });
 }
 
+// A common laptop screen, so that the screenshots show what such a user sees.
+const VIEWPORT = { width: 1366, height: 768 };
+
 const LAUNCH_OPTIONS = {
   executablePath: '/usr/bin/chromium',
   headless: true,
@@ -74,50 +82,108 @@ const LAUNCH_OPTIONS = {
   ],
 };
 
+// Network errors of requests to the cut-off bucket are the outage itself.
+const OUTAGE_ERRORS = ['ERR_CONNECTION_REFUSED', 'ERR_CONNECTION_RESET', 'ERR_EMPTY_RESPONSE'];
+
+function unexpectedErrors(errors) {
+  return errors.filter((text) => !OUTAGE_ERRORS.some((code) => text.includes(code)));
+}
+
 // The outage phases share one profile, so that cookies and IndexedDB outlive the browser.
-async function outagePhase(resume) {
-  const context = await chromium.launchPersistentContext(settings.profile_dir, LAUNCH_OPTIONS);
+async function outagePhase(phase) {
+  const context = await chromium.launchPersistentContext(settings.profile_dir, {
+    ...LAUNCH_OPTIONS,
+    acceptDownloads: true,
+    viewport: VIEWPORT,
+  });
   context.setDefaultTimeout(STEP_TIMEOUT_MS);
   const page = context.pages()[0] ?? (await context.newPage());
   currentPage = page;
-  const fileName = basename(settings.file_path);
   const outageErrors = [];
   try {
-    watchConsole(page, resume ? 'resume' : 'queue', outageErrors, new Set([401, 502, 503]));
-    await page.goto(`${settings.base_url}/evidence/${settings.outage_evidence_id}`);
-    if (resume) {
-      const stored = page.getByRole('row').filter({ hasText: fileName }).getByText('stored', { exact: true });
-      await stored.waitFor();
-      await shot(page, 'outage-resumed');
-      step('the queued upload resumed by itself and is stored');
-      assert.deepEqual(outageErrors, [], 'the page logged console errors after the outage');
-      return;
+    watchConsole(page, phase, outageErrors, new Set([401, 502, 503]));
+    if (phase === 'resume') {
+      await resumePhase(page, outageErrors);
+    } else {
+      await queuePhase(page, phase, outageErrors);
     }
-    await signIn(page, settings.contributor);
-    await page.getByRole('heading', { name: 'Outage upload' }).waitFor();
-    await page.locator('#file-input').setInputFiles(settings.file_path);
-    // The page re-renders after the upload, so the versions table shows the queued state.
-    const queuedRow = page.locator('tr[data-state="queued"]').filter({ hasText: fileName });
-    await queuedRow.waitFor();
-    await page.getByText(/queued upload\(s\) will resume/).waitFor();
-    await shot(page, 'outage-queued');
-    step('the upload is queued while the bucket cannot be reached');
-
-    await page.reload();
-    await page.getByRole('heading', { name: 'Outage upload' }).waitFor();
-    await page.getByText(/1 queued upload\(s\) will resume/).waitFor();
-    await queuedRow.waitFor();
-    step('the queue survives a reload');
-
-    await page.getByRole('link', { name: 'Back to the entity' }).click();
-    await page.getByRole('link', { name: 'Outage upload' }).waitFor();
-    step('browsing still works during the outage');
-    // Network errors of the PUT to the stopped bucket are the outage itself.
-    const unexpected = outageErrors.filter((text) => !text.includes('ERR_CONNECTION_REFUSED') && !text.includes('ERR_CONNECTION_RESET'));
-    assert.deepEqual(unexpected, [], 'the page logged console errors during the outage');
   } finally {
     await context.close();
   }
+}
+
+async function resumePhase(page, outageErrors) {
+  const fileName = basename(settings.file_path);
+  // The queue starts at page load, so the download may begin before the page is drawn.
+  const download = settings.download_expected_path
+    ? page.waitForEvent('download', { timeout: STEP_TIMEOUT_MS })
+    : null;
+  await page.goto(`${settings.base_url}/evidence/${settings.outage_evidence_id}`);
+  const row = page.getByRole('row').filter({ hasText: fileName });
+  await row.getByText('stored', { exact: true }).waitFor();
+  await shot(page, `${settings.screenshot_prefix}-resumed`);
+  step('the queued upload resumed by itself and is stored');
+  if (download !== null) {
+    const savedPath = join(downloads, 'queued-download.bin');
+    await (await download).saveAs(savedPath);
+    const expected = sha256(readFileSync(settings.download_expected_path));
+    assert.equal(sha256(readFileSync(savedPath)), expected,
+      'the bytes of the queued download differ from the stored file');
+    step('the queued download started by itself and its bytes match');
+  }
+  assert.deepEqual(outageErrors, [], 'the page logged console errors after the outage');
+}
+
+async function queuePhase(page, phase, outageErrors) {
+  const fileName = basename(settings.file_path);
+  await page.goto(`${settings.base_url}/evidence/${settings.outage_evidence_id}`);
+  await signIn(page, settings.contributor);
+  await page.getByRole('heading', { name: settings.outage_title }).waitFor();
+  await page.locator('#file-input').setInputFiles(settings.file_path);
+  // The page re-renders after the upload, so the versions table shows the queued state.
+  const queuedRow = page.locator('tr[data-state="queued"]').filter({ hasText: fileName });
+  await queuedRow.waitFor();
+  await page.getByText(/1 queued upload\(s\) will resume/).waitFor();
+  step('the upload is queued while the bucket cannot be reached');
+  if (settings.download_file_name) {
+    await page.getByRole('button', { name: `Download ${settings.download_file_name}` }).click();
+    await page.getByText(/1 queued download\(s\) will start by themselves/).waitFor();
+    const storedRow = page.getByRole('row').filter({ hasText: settings.download_file_name });
+    await storedRow.getByText('download queued').waitFor();
+    step('the download is queued while the bucket cannot be reached');
+  }
+  await shot(page, `${settings.screenshot_prefix}-queued`);
+
+  await page.reload();
+  await page.getByRole('heading', { name: settings.outage_title }).waitFor();
+  await page.getByText(/1 queued upload\(s\) will resume/).waitFor();
+  if (settings.download_file_name) {
+    await page.getByText(/1 queued download\(s\) will start by themselves/).waitFor();
+  }
+  await queuedRow.waitFor();
+  step('the queue survives a reload');
+
+  await page.getByRole('link', { name: 'Back to the entity' }).click();
+  await page.getByRole('link', { name: settings.outage_title }).waitFor();
+  step('browsing still works during the outage');
+  assert.deepEqual(unexpectedErrors(outageErrors), [],
+    `the page logged console errors during phase ${phase}`);
+}
+
+// Waits on the evidence page until the upload of `filePath` is stored, then downloads it and
+// compares the bytes.
+async function uploadedAndDownloaded(page, filePath, screenshot) {
+  const fileName = basename(filePath);
+  const downloadButton = page.getByRole('button', { name: `Download ${fileName}` });
+  await downloadButton.waitFor();
+  const versionRow = page.getByRole('row').filter({ hasText: fileName });
+  await versionRow.getByText('stored', { exact: true }).waitFor();
+  await shot(page, screenshot);
+  const [download] = await Promise.all([page.waitForEvent('download'), downloadButton.click()]);
+  const savedPath = join(downloads, fileName);
+  await download.saveAs(savedPath);
+  assert.equal(sha256(readFileSync(savedPath)), sha256(readFileSync(filePath)),
+    `the downloaded bytes of ${fileName} differ from the uploaded file`);
 }
 
 const errors = [];
@@ -126,10 +192,10 @@ const downloads = mkdtempSync(join(tmpdir(), 'custody-e2e-download-'));
 const browser = settings.phase === 'main' ? await chromium.launch(LAUNCH_OPTIONS) : null;
 try {
   if (settings.phase !== 'main') {
-    await outagePhase(settings.phase === 'resume');
+    await outagePhase(settings.phase);
   } else {
     // ---- A contributor signs in, uploads and downloads.
-    const contributor = await browser.newContext({ acceptDownloads: true });
+    const contributor = await browser.newContext({ acceptDownloads: true, viewport: VIEWPORT });
     contributor.setDefaultTimeout(STEP_TIMEOUT_MS);
     const page = await contributor.newPage();
     currentPage = page;
@@ -143,34 +209,35 @@ try {
       'the sign-in did not return to the page it started from');
     step('signed in as the contributor and returned to the entity page');
 
-    await page.getByLabel('Title').fill('Access review export');
+    await page.getByLabel('Title', { exact: true }).fill('Access review export');
+    await page.getByLabel('Description', { exact: true }).fill('Quarterly user access review for the SOX audit');
     await page.locator('#file-input').setInputFiles(settings.file_path);
     await shot(page, 'entity');
     await page.getByRole('button', { name: 'Create and upload' }).click();
-    const fileName = basename(settings.file_path);
-    const downloadButton = page.getByRole('button', { name: `Download ${fileName}` });
-    await downloadButton.waitFor();
-    const versionRow = page.getByRole('row').filter({ hasText: fileName });
-    await assert.doesNotReject(versionRow.getByText('stored', { exact: true }).waitFor());
-    await shot(page, 'evidence');
-    step('uploaded the file and it is stored');
+    await uploadedAndDownloaded(page, settings.file_path, 'evidence');
+    step('uploaded the file in one PUT, downloaded it, and the bytes match');
 
-    const [download] = await Promise.all([page.waitForEvent('download'), downloadButton.click()]);
-    const savedPath = join(downloads, 'downloaded.bin');
-    await download.saveAs(savedPath);
-    assert.equal(sha256(readFileSync(savedPath)), sha256(readFileSync(settings.file_path)),
-      'the downloaded bytes differ from the uploaded file');
-    step('downloaded the file and its bytes match');
+    // A file over 16 MiB goes as a multipart upload with presigned part URLs.
+    await page.locator('#file-input').setInputFiles(settings.large_file_path);
+    await uploadedAndDownloaded(page, settings.large_file_path, 'evidence-multipart');
+    step('uploaded the large file in parts, downloaded it, and the bytes match');
 
+    // The server searches titles and descriptions, case-insensitively.
     await page.getByRole('link', { name: 'Back to the entity' }).click();
     await page.getByRole('link', { name: 'Access review export' }).waitFor();
-    await page.getByLabel('Search loaded evidence').fill('no such title');
-    await page.getByText('No loaded evidence matches.').waitFor();
-    step('the item is listed and the search filters it');
+    const search = page.getByLabel('Search titles and descriptions');
+    await search.fill('sox AUDIT');
+    await page.getByText('1 item(s) shown for “sox AUDIT”.').waitFor();
+    await page.getByRole('link', { name: 'Access review export' }).waitFor();
+    await shot(page, 'search');
+    await search.fill('no such title');
+    await page.getByText('No evidence matches the search.').waitFor();
+    await search.fill('');
+    await page.getByRole('link', { name: 'Access review export' }).waitFor();
+    step('the item is listed and the server search finds it by its description');
 
     // The session ends mid-work: the next page shows the sign-in and then returns to that page.
     await contributor.clearCookies();
-    await page.getByLabel('Search loaded evidence').fill('');
     await page.getByRole('link', { name: 'Access review export' }).click();
     await signIn(page, settings.contributor);
     await page.getByRole('heading', { name: 'Access review export' }).waitFor();
@@ -182,7 +249,7 @@ try {
     step('an out-of-scope evidence URL shows not found');
 
     // ---- A viewer sees no upload action, and a forced request is rejected.
-    const viewer = await browser.newContext();
+    const viewer = await browser.newContext({ viewport: VIEWPORT });
     viewer.setDefaultTimeout(STEP_TIMEOUT_MS);
     const viewerPage = await viewer.newPage();
     currentPage = viewerPage;

@@ -8,6 +8,9 @@ bucket's own CORS rules. Every other request passes unchanged, with its Host hea
 presigned signatures (which cover the proxy's host and port) still verify.
 
 stop() and start() let a test cut the path to the bucket and restore it.
+limit_part_uploads(n) lets the first n UploadPart requests through and cuts the connection of
+every later one without forwarding it, as if the network failed mid-upload. The proxy records
+every request it forwarded (method and target), so a test can check which parts reached RGW.
 """
 
 from __future__ import annotations
@@ -15,12 +18,24 @@ from __future__ import annotations
 import http.client
 import http.server
 import socket
+import sys
 import threading
+import urllib.parse
 
 # Hop-by-hop fields, which apply to one connection and are not forwarded.
 HOP_BY_HOP = {"connection", "keep-alive", "transfer-encoding", "proxy-connection", "te",
               "trailer", "upgrade"}
 UPSTREAM_TIMEOUT_SECONDS = 60
+
+
+def part_number(method: str, target: str) -> int | None:
+    """The part number of an UploadPart request (PUT with uploadId and partNumber), else None."""
+    if method != "PUT":
+        return None
+    query = urllib.parse.parse_qs(urllib.parse.urlsplit(target).query)
+    if "uploadId" not in query or "partNumber" not in query:
+        return None
+    return int(query["partNumber"][0])
 
 
 class _Handler(http.server.BaseHTTPRequestHandler):
@@ -30,6 +45,11 @@ class _Handler(http.server.BaseHTTPRequestHandler):
     def _forward(self) -> None:
         length = int(self.headers.get("Content-Length") or 0)
         body = self.rfile.read(length) if length else None
+
+        if not self.server.proxy.admit(self.command, self.path):
+            # No response at all: the client gets a connection closed mid-request.
+            self.close_connection = True
+            return
 
         target = self.path.split("?", 1)[0] if self.command == "OPTIONS" else self.path
         upstream = http.client.HTTPConnection(
@@ -72,11 +92,19 @@ class _Server(http.server.ThreadingHTTPServer):
     daemon_threads = True
     upstream_host: str
     upstream_port: int
+    proxy: "S3Proxy"
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.connections: set[socket.socket] = set()
         self.connections_lock = threading.Lock()
+
+    def handle_error(self, request, client_address) -> None:
+        """Ignore clients that reset their connection (a browser cancelling a request), and
+        report other errors with the default traceback."""
+        if isinstance(sys.exc_info()[1], ConnectionError):
+            return
+        super().handle_error(request, client_address)
 
     def process_request_thread(self, request, client_address):
         with self.connections_lock:
@@ -107,6 +135,43 @@ class S3Proxy:
         self.port = port
         self._server: _Server | None = None
         self._thread: threading.Thread | None = None
+        self._lock = threading.Lock()
+        self._forwarded: list[tuple[str, str]] = []
+        self._part_upload_limit: int | None = None
+        self._part_uploads = 0
+
+    def limit_part_uploads(self, count: int | None) -> None:
+        """Forward `count` more UploadPart requests and cut the later ones.
+
+        None removes the limit."""
+        with self._lock:
+            self._part_upload_limit = count
+            self._part_uploads = 0
+
+    def admit(self, method: str, target: str) -> bool:
+        """Record the request and return True when it is to be forwarded."""
+        with self._lock:
+            if part_number(method, target) is not None and self._part_upload_limit is not None:
+                if self._part_uploads >= self._part_upload_limit:
+                    return False
+                self._part_uploads += 1
+            self._forwarded.append((method, target))
+            return True
+
+    def forwarded(self) -> list[tuple[str, str]]:
+        """The (method, target) of every request forwarded so far, oldest first."""
+        with self._lock:
+            return list(self._forwarded)
+
+    def forwarded_parts(self, path_suffix: str) -> list[int]:
+        """The part numbers of the UploadPart requests forwarded for an object key ending in
+        `path_suffix`, in the order they were forwarded."""
+        numbers = []
+        for method, target in self.forwarded():
+            number = part_number(method, target)
+            if number is not None and urllib.parse.urlsplit(target).path.endswith(path_suffix):
+                numbers.append(number)
+        return numbers
 
     @property
     def url(self) -> str:
@@ -117,6 +182,7 @@ class S3Proxy:
         server = _Server(("127.0.0.1", self.port), _Handler)
         server.upstream_host = self.upstream_host
         server.upstream_port = self.upstream_port
+        server.proxy = self
         self._server = server
         self._thread = threading.Thread(target=server.serve_forever, daemon=True)
         self._thread.start()

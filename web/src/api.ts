@@ -2,8 +2,8 @@
 // session cookie, and every unsafe request carries the CSRF cookie's value in X-CSRF-Token.
 
 export class SignInRequiredError extends Error {
-  constructor() {
-    super("Your session has ended. Sign in again to continue.");
+  constructor(message = "Your session has ended. Sign in again to continue.") {
+    super(message);
   }
 }
 
@@ -42,6 +42,9 @@ export interface Version {
   created_at: string;
   created_by: string;
   stored_at: string | null;
+  // Set for a multipart upload, null for a single PUT. Servers before multipart leave it out.
+  part_size?: number | null;
+  part_count?: number | null;
 }
 
 export interface EvidenceItem {
@@ -72,9 +75,35 @@ export interface Page<T> {
   next_cursor: string | null;
 }
 
+// A presigned S3 request. The client sends exactly `headers`, except Host and Content-Length,
+// which the browser sets itself.
+export interface PresignedRequest {
+  method: string;
+  url: string;
+  headers: Record<string, string>;
+  expires_at: string;
+}
+
+export interface MultipartUpload {
+  method: "MULTIPART";
+  part_size: number;
+  part_count: number;
+}
+
 export interface UploadTarget {
   version: Version;
-  upload: { method: string; url: string; headers: Record<string, string>; expires_at: string };
+  upload: PresignedRequest | MultipartUpload;
+}
+
+export interface PartUrl extends PresignedRequest {
+  part_number: number;
+}
+
+// The parts that S3 already stores with their declared size.
+export interface UploadedParts {
+  part_size: number;
+  part_count: number;
+  uploaded: { part_number: number; size: number }[];
 }
 
 export const ROLES = ["viewer", "auditor", "contributor", "manager", "admin"] as const;

@@ -76,7 +76,8 @@ describe("multipartChecksums", () => {
     const bytes = patternBytes(size);
     const plan = planParts(size);
     const progress: number[] = [];
-    const sums = await multipartChecksums(new Blob([bytes]), plan, (hashed) => progress.push(hashed));
+    const onProgress = (hashed: number) => progress.push(hashed);
+    const sums = await multipartChecksums(new Blob([bytes]), plan, onProgress);
 
     expect(sums.sha256).toBe(toHex(await crypto.subtle.digest("SHA-256", bytes)));
     expect(sums.md5).toBe(SparkMD5.ArrayBuffer.hash(bytes.buffer));

@@ -16,8 +16,14 @@ import {
   type Version,
 } from "./api";
 import { formatBytes, formatTime, h } from "./dom";
-import { enqueue, queuedUploads, removeQueued, updateQueued } from "./queue";
-import { uploadVersion, type UploadProgress } from "./upload";
+import { queuedDownloads, queuedUploads } from "./queue";
+import {
+  configureTransfers,
+  downloadVersion,
+  QUEUE_RETRY_MS,
+  runQueue,
+  uploadFiles,
+} from "./transfers";
 
 const main = document.getElementById("main") as HTMLElement;
 const userNav = document.getElementById("user-nav") as HTMLElement;
@@ -25,6 +31,9 @@ const banner = document.getElementById("status-banner") as HTMLElement;
 
 const ORGANIZATION_KEY = "custody.organization_id";
 const EVIDENCE_PAGE_SIZE = 25;
+// The server accepts search texts of 1 to 200 characters.
+const SEARCH_MAX_LENGTH = 200;
+const SEARCH_DELAY_MS = 300;
 
 let me: Me | null = null;
 let entities: Entity[] = [];
@@ -193,181 +202,115 @@ function uploadPanel(onFiles: (files: File[]) => void, label: string): HTMLEleme
   return zone;
 }
 
-const PHASE_TEXT: Record<UploadProgress["phase"], string> = {
-  hashing: "computing checksums",
-  uploading: "uploading to the bucket",
-  completing: "verifying",
-  stored: "stored",
-  queued: "queued: waits until the bucket can be reached",
-  failed: "failed",
-};
-const QUEUE_RETRY_MS = 5000;
-
-// Uploads the files one after another, each with its own progress bar in `list`. A file that
-// fails because the bucket or AWS cannot be reached goes to the queue. Returns true when every
-// file is stored.
-async function uploadFiles(evidenceId: string, files: File[], list: HTMLElement): Promise<boolean> {
-  let allStored = true;
-  for (const file of files) {
-    const bar = h("progress", { max: String(file.size), value: "0" });
-    const state = h("span", { class: "upload-state" }, "waiting");
-    const row = h("li", { class: "upload" }, h("span", {}, file.name), bar, state);
-    bar.setAttribute("aria-label", `Upload of ${file.name}`);
-    list.append(row);
-    let versionId: string | null = null;
-    try {
-      await uploadVersion(
-        evidenceId,
-        file,
-        file.name,
-        (progress) => {
-          bar.value = progress.loaded;
-          state.textContent = PHASE_TEXT[progress.phase];
-          row.dataset.state = progress.phase;
-        },
-        null,
-        (created) => {
-          versionId = created;
-        },
-      );
-    } catch (error) {
-      allStored = false;
-      if (error instanceof SignInRequiredError) {
-        throw error;
-      }
-      if (error instanceof ApiError && error.unreachable) {
-        await enqueue({
-          evidenceId,
-          versionId,
-          file,
-          fileName: file.name,
-          mediaType: file.type,
-          queuedAt: new Date().toISOString(),
-        });
-        row.dataset.state = "queued";
-        state.textContent = PHASE_TEXT.queued;
-        await showQueueState();
-        continue;
-      }
-      row.dataset.state = "failed";
-      state.textContent = `failed: ${(error as Error).message}`;
-    }
-  }
-  return allStored;
-}
-
-async function showQueueState(): Promise<void> {
-  const queued = await queuedUploads();
-  if (queued.length === 0) {
-    return;
-  }
-  const names = queued.map((upload) => upload.fileName).join(", ");
-  showBanner(
-    `The evidence bucket cannot be reached. ${queued.length} queued upload(s) will resume by ` +
-      `themselves: ${names}.`,
+function evidenceRow(item: EvidenceItem): HTMLTableRowElement {
+  const latest = item.latest_version;
+  return h(
+    "tr",
+    {},
+    h("td", {}, link(`/evidence/${item.id}`, item.title)),
+    h("td", {}, latest ? `${latest.file_name} (${formatBytes(latest.size)})` : "no stored file"),
+    h("td", {}, formatTime(item.created_at)),
   );
 }
 
-let queueRunning = false;
-
-// Retries every queued upload once. An upload that still cannot reach the bucket stays queued,
-// and one that fails for another reason leaves the queue with a message.
-async function runQueue(): Promise<void> {
-  if (queueRunning || me === null) {
-    return;
-  }
-  queueRunning = true;
-  try {
-    const queued = await queuedUploads();
-    let stored = 0;
-    for (const upload of queued) {
-      try {
-        await uploadVersion(
-          upload.evidenceId,
-          upload.file,
-          upload.fileName,
-          () => {},
-          upload.versionId,
-          (created) => {
-            upload.versionId = created;
-            void updateQueued(upload);
-          },
-        );
-        await removeQueued(upload.id as number);
-        stored++;
-      } catch (error) {
-        if (error instanceof ApiError && error.unreachable) {
-          await showQueueState();
-          return;
-        }
-        if (error instanceof SignInRequiredError) {
-          return;
-        }
-        await removeQueued(upload.id as number);
-        showBanner(`The queued upload of ${upload.fileName} failed: ${(error as Error).message}`);
-        return;
-      }
-    }
-    if (stored > 0) {
-      banner.replaceChildren(
-        h("p", { class: "banner banner-info" }, `${stored} queued upload(s) stored.`),
-      );
-      void render(false);
-    }
-  } finally {
-    queueRunning = false;
-  }
-}
-
-async function entityPage(entityId: string): Promise<void> {
-  const entity = await api<Entity>("GET", `/api/v1/entities/${entityId}`);
+// The entity's evidence table with the server's search (`q`, title or description) and
+// paging. The request goes SEARCH_DELAY_MS after the last keystroke, and the response to an
+// older search is dropped.
+async function evidenceList(entityId: string): Promise<HTMLElement[]> {
   const items: EvidenceItem[] = [];
   let cursor: string | null = null;
+  let query = "";
+  let generation = 0;
 
-  const search = h("input", { type: "search", id: "evidence-search", placeholder: "Title contains" });
+  const search = h("input", {
+    type: "search",
+    id: "evidence-search",
+    maxlength: String(SEARCH_MAX_LENGTH),
+    "aria-describedby": "evidence-count",
+  });
+  const count = h("p", { id: "evidence-count", class: "muted", "aria-live": "polite" });
   const tbody = h("tbody");
   const more = h("button", { type: "button" }, "Load more");
+  const headers = ["Title", "Latest file", "Created"].map((name) =>
+    h("th", { scope: "col" }, name),
+  );
   const table = h(
     "table",
     {},
     h("caption", {}, "Evidence"),
-    h("thead", {}, h("tr", {}, h("th", { scope: "col" }, "Title"), h("th", { scope: "col" }, "Latest file"), h("th", { scope: "col" }, "Created"))),
+    h("thead", {}, h("tr", {}, ...headers)),
     tbody,
   );
 
   const draw = () => {
-    const needle = search.value.trim().toLowerCase();
-    const matching = items.filter((item) => item.title.toLowerCase().includes(needle));
-    tbody.replaceChildren(
-      ...matching.map((item) =>
-        h(
-          "tr",
-          {},
-          h("td", {}, link(`/evidence/${item.id}`, item.title)),
-          h("td", {}, item.latest_version ? `${item.latest_version.file_name} (${formatBytes(item.latest_version.size)})` : "no stored file"),
-          h("td", {}, formatTime(item.created_at)),
-        ),
-      ),
-    );
-    if (matching.length === 0) {
-      tbody.append(h("tr", {}, h("td", { colspan: "3" }, needle ? "No loaded evidence matches." : "No evidence yet.")));
+    tbody.replaceChildren(...items.map(evidenceRow));
+    if (items.length === 0) {
+      const empty = query ? "No evidence matches the search." : "No evidence yet.";
+      tbody.append(h("tr", {}, h("td", { colspan: "3" }, empty)));
     }
+    const shown = `${items.length} item(s) shown${cursor === null ? "" : ", more to load"}`;
+    count.textContent = query ? `${shown} for “${query}”.` : `${shown}.`;
     more.hidden = cursor === null;
   };
 
   const loadPage = async () => {
-    const query: string = cursor === null ? "" : `&after=${encodeURIComponent(cursor)}`;
+    const started = generation;
+    const params = new URLSearchParams({ limit: String(EVIDENCE_PAGE_SIZE) });
+    if (query) {
+      params.set("q", query);
+    }
+    if (cursor !== null) {
+      params.set("after", cursor);
+    }
     const page: Page<EvidenceItem> = await api<Page<EvidenceItem>>(
       "GET",
-      `/api/v1/entities/${entityId}/evidence?limit=${EVIDENCE_PAGE_SIZE}${query}`,
+      `/api/v1/entities/${entityId}/evidence?${params.toString()}`,
     );
+    if (started !== generation) {
+      return;
+    }
     items.push(...page.items);
     cursor = page.next_cursor;
     draw();
   };
-  search.addEventListener("input", draw);
-  more.addEventListener("click", () => void loadPage().catch(handleError));
+
+  let timer: number | undefined;
+  search.addEventListener("input", () => {
+    window.clearTimeout(timer);
+    timer = window.setTimeout(() => {
+      const next = search.value.trim();
+      if (next === query) {
+        return;
+      }
+      generation++;
+      query = next;
+      items.length = 0;
+      cursor = null;
+      void loadPage().catch(handleError);
+    }, SEARCH_DELAY_MS);
+  });
+  more.addEventListener("click", () => {
+    more.disabled = true;
+    void loadPage()
+      .catch(handleError)
+      .finally(() => {
+        more.disabled = false;
+      });
+  });
   await loadPage();
+
+  const toolbar = h(
+    "div",
+    { class: "toolbar", role: "search" },
+    h("label", { for: "evidence-search" }, "Search titles and descriptions"),
+    search,
+  );
+  return [toolbar, count, table, more];
+}
+
+async function entityPage(entityId: string): Promise<void> {
+  const entity = await api<Entity>("GET", `/api/v1/entities/${entityId}`);
+  const list = await evidenceList(entityId);
 
   let createForm: HTMLElement | null = null;
   if (canUpload(entityId)) {
@@ -414,11 +357,37 @@ async function entityPage(entityId: string): Promise<void> {
   show(
     entity.name,
     h("p", {}, link("/", "All entities")),
-    h("div", { class: "toolbar" }, h("label", { for: "evidence-search" }, "Search loaded evidence"), search),
-    table,
-    more,
+    ...list,
     createForm,
   );
+}
+
+// The download button of a stored version, with a note while its download waits in the queue.
+function downloadAction(version: Version, queuedDownloadIds: Set<string>): HTMLElement {
+  const note = h("span", { class: "muted" });
+  const showQueued = () => {
+    note.textContent = " download queued";
+  };
+  if (queuedDownloadIds.has(version.id)) {
+    showQueued();
+  }
+  const button = h(
+    "button",
+    {
+      type: "button",
+      "aria-label": `Download ${version.file_name}`,
+      onclick: () =>
+        void downloadVersion(version)
+          .then((result) => {
+            if (result === "queued") {
+              showQueued();
+            }
+          })
+          .catch(handleError),
+    },
+    "Download",
+  );
+  return h("span", {}, button, note);
 }
 
 async function evidencePage(evidenceId: string): Promise<void> {
@@ -434,13 +403,14 @@ async function evidencePage(evidenceId: string): Promise<void> {
   }
   const versions = await listAll<Version>(`/api/v1/evidence/${evidenceId}/versions`);
   const queuedVersions = new Set((await queuedUploads()).map((upload) => upload.versionId));
+  const queuedDownloadIds = new Set((await queuedDownloads()).map((entry) => entry.versionId));
   const uploader = (userId: string) => (me !== null && userId === me.user.id ? "you" : userId);
   const stateText = (version: Version): string => {
     if (version.status === "stored") {
       return "stored";
     }
     if (queuedVersions.has(version.id)) {
-      return `pending, ${PHASE_TEXT.queued}`;
+      return "pending, queued for upload";
     }
     return `pending${version.failure_reason ? ` (${version.failure_reason})` : ""}`;
   };
@@ -449,19 +419,13 @@ async function evidencePage(evidenceId: string): Promise<void> {
     h(
       "tr",
       { "data-state": queuedVersions.has(version.id) ? "queued" : version.status },
-      h("td", {}, String(version.number)),
+      h("td", { class: "nowrap" }, String(version.number)),
       h("td", {}, version.file_name),
-      h("td", {}, formatBytes(version.size)),
+      h("td", { class: "nowrap" }, formatBytes(version.size)),
       h("td", {}, uploader(version.created_by)),
-      h("td", {}, formatTime(version.stored_at ?? version.created_at)),
+      h("td", { class: "nowrap" }, formatTime(version.stored_at ?? version.created_at)),
       h("td", {}, stateText(version)),
-      h(
-        "td",
-        {},
-        version.status === "stored"
-          ? h("button", { type: "button", onclick: () => void download(version).catch(handleError) }, `Download ${version.file_name}`)
-          : null,
-      ),
+      h("td", {}, version.status === "stored" ? downloadAction(version, queuedDownloadIds) : null),
     ),
   );
   const table = h(
@@ -499,18 +463,6 @@ async function evidencePage(evidenceId: string): Promise<void> {
     table,
     upload,
   );
-}
-
-async function download(version: Version): Promise<void> {
-  const target = await api<{ url: string }>(
-    "POST",
-    `/api/v1/evidence/${version.evidence_id}/versions/${version.id}/download`,
-  );
-  // S3 sends Content-Disposition: attachment, so the browser saves the file and the page stays.
-  const anchor = h("a", { href: target.url, rel: "noreferrer", hidden: true });
-  document.body.append(anchor);
-  anchor.click();
-  anchor.remove();
 }
 
 // ---- Shell ----
@@ -567,6 +519,12 @@ async function render(clear = true): Promise<void> {
   }
 }
 
+configureTransfers({
+  showBanner,
+  refresh: () => void render(false),
+  requireSignIn: (error) => handleError(error),
+  signedIn: () => me !== null,
+});
 window.addEventListener("popstate", () => void render());
 void render().then(() => runQueue());
 window.setInterval(() => void runQueue(), QUEUE_RETRY_MS);

@@ -1,8 +1,13 @@
-// The upload queue: uploads that failed because the bucket or AWS could not be reached wait in
-// IndexedDB, so a reload keeps them, and resume by themselves with fresh presigned URLs.
+// The queues of transfers that wait for the bucket or AWS: uploads and downloads that failed
+// because they could not be reached wait in IndexedDB, so a reload keeps them, and resume by
+// themselves with fresh presigned URLs. An upload also waits here while the user signs in again.
+import type { VersionChecksums } from "./upload";
 
 const DATABASE = "custody";
-const STORE = "uploads";
+// Version 1 had the uploads store only, and version 2 adds the downloads store.
+const DATABASE_VERSION = 2;
+const UPLOADS = "uploads";
+const DOWNLOADS = "downloads";
 
 export interface QueuedUpload {
   id?: number; // IndexedDB key, set when stored
@@ -12,13 +17,28 @@ export interface QueuedUpload {
   fileName: string;
   mediaType: string;
   queuedAt: string;
+  // The checksums of an earlier attempt; absent in entries queued before multipart uploads.
+  checksums?: VersionChecksums | null;
+}
+
+export interface QueuedDownload {
+  id?: number; // IndexedDB key, set when stored
+  evidenceId: string;
+  versionId: string;
+  fileName: string;
+  queuedAt: string;
 }
 
 function openDatabase(): Promise<IDBDatabase> {
   return new Promise((resolve, reject) => {
-    const request = indexedDB.open(DATABASE, 1);
+    const request = indexedDB.open(DATABASE, DATABASE_VERSION);
     request.onupgradeneeded = () => {
-      request.result.createObjectStore(STORE, { keyPath: "id", autoIncrement: true });
+      const database = request.result;
+      for (const store of [UPLOADS, DOWNLOADS]) {
+        if (!database.objectStoreNames.contains(store)) {
+          database.createObjectStore(store, { keyPath: "id", autoIncrement: true });
+        }
+      }
     };
     request.onsuccess = () => resolve(request.result);
     request.onerror = () => reject(request.error);
@@ -26,14 +46,15 @@ function openDatabase(): Promise<IDBDatabase> {
 }
 
 async function withStore<T>(
+  storeName: string,
   mode: IDBTransactionMode,
   action: (store: IDBObjectStore) => IDBRequest<T>,
 ): Promise<T> {
   const database = await openDatabase();
   try {
     return await new Promise<T>((resolve, reject) => {
-      const transaction = database.transaction(STORE, mode);
-      const request = action(transaction.objectStore(STORE));
+      const transaction = database.transaction(storeName, mode);
+      const request = action(transaction.objectStore(storeName));
       transaction.oncomplete = () => resolve(request.result);
       transaction.onerror = () => reject(transaction.error);
       transaction.onabort = () => reject(transaction.error);
@@ -44,17 +65,39 @@ async function withStore<T>(
 }
 
 export function enqueue(upload: QueuedUpload): Promise<IDBValidKey> {
-  return withStore("readwrite", (store) => store.add(upload));
+  return withStore(UPLOADS, "readwrite", (store) => store.add(upload));
 }
 
 export function queuedUploads(): Promise<QueuedUpload[]> {
-  return withStore("readonly", (store) => store.getAll() as IDBRequest<QueuedUpload[]>);
+  return withStore(UPLOADS, "readonly", (store) => store.getAll() as IDBRequest<QueuedUpload[]>);
 }
 
 export function removeQueued(id: number): Promise<undefined> {
-  return withStore("readwrite", (store) => store.delete(id));
+  return withStore(UPLOADS, "readwrite", (store) => store.delete(id));
 }
 
 export function updateQueued(upload: QueuedUpload): Promise<IDBValidKey> {
-  return withStore("readwrite", (store) => store.put(upload));
+  return withStore(UPLOADS, "readwrite", (store) => store.put(upload));
+}
+
+// Adds a download unless the same version already waits, so that repeated clicks during an
+// outage start one download afterwards.
+export async function enqueueDownload(download: QueuedDownload): Promise<void> {
+  const waiting = await queuedDownloads();
+  if (waiting.some((entry) => entry.versionId === download.versionId)) {
+    return;
+  }
+  await withStore(DOWNLOADS, "readwrite", (store) => store.add(download));
+}
+
+export function queuedDownloads(): Promise<QueuedDownload[]> {
+  return withStore(
+    DOWNLOADS,
+    "readonly",
+    (store) => store.getAll() as IDBRequest<QueuedDownload[]>,
+  );
+}
+
+export function removeQueuedDownload(id: number): Promise<undefined> {
+  return withStore(DOWNLOADS, "readwrite", (store) => store.delete(id));
 }

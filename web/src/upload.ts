@@ -1,96 +1,117 @@
-// Uploads one file as a new version: checksums in the browser, a presigned PUT straight to the
-// customer's bucket, then `complete`. The file's bytes never go to custodyd.
-import SparkMD5 from "spark-md5";
-
-import { api, ApiError, type UploadTarget, type Version } from "./api";
+// Uploads one file as a new version: checksums in the browser, presigned PUTs straight to the
+// customer's bucket, then `complete`. Files up to 16 MiB go in one PUT and larger ones as a
+// multipart upload. The file's bytes never go to custodyd.
+import { api, type MultipartUpload, type UploadTarget, type Version } from "./api";
+import {
+  multipartChecksums,
+  planParts,
+  SINGLE_PUT_MAX_BYTES,
+  singlePutChecksums,
+} from "./checksums";
+import { uploadMultipart } from "./multipart";
+import { putToS3 } from "./s3";
 
 export type UploadPhase = "hashing" | "uploading" | "completing" | "stored" | "queued" | "failed";
 
 export interface UploadProgress {
   phase: UploadPhase;
-  loaded: number; // bytes sent to S3 so far
+  loaded: number; // bytes hashed (phase "hashing") or sent to S3 so far
   total: number;
   message?: string;
 }
 
-function toHex(bytes: ArrayBuffer): string {
-  return Array.from(new Uint8Array(bytes), (byte) => byte.toString(16).padStart(2, "0")).join("");
+function isMultipart(upload: UploadTarget["upload"]): upload is MultipartUpload {
+  return upload.method === "MULTIPART";
 }
 
-// Computes SHA-256 with Web Crypto and MD5 with spark-md5, because Web Crypto has no MD5 and S3
-// checks Content-MD5.
-// NOTE: the whole file is read into memory once, which limits uploads to what the tab can hold.
-export async function checksums(file: Blob): Promise<{ sha256: string; md5: string }> {
-  const bytes = await file.arrayBuffer();
-  const sha256 = toHex(await crypto.subtle.digest("SHA-256", bytes));
-  const md5 = SparkMD5.ArrayBuffer.hash(bytes);
-  return { sha256, md5 };
+// The checksum fields of a new version's request body, kept with a queued upload so that a
+// retry does not read the whole file again.
+export interface VersionChecksums {
+  sha256: string;
+  md5: string;
+  part_size?: number;
+  part_md5s?: string[];
 }
 
-// PUTs the file to the presigned URL with exactly the signed headers. Rejects with an
-// ApiError of status 0 when S3 cannot be reached, and with S3's status otherwise.
-export function putToS3(
-  target: UploadTarget["upload"],
+export interface UploadRequest {
+  evidenceId: string;
+  file: Blob;
+  fileName: string;
+  // A pending version to resume; null creates a new version.
+  versionId: string | null;
+  // Checksums computed by an earlier attempt, or null.
+  checksums: VersionChecksums | null;
+  onProgress: (progress: UploadProgress) => void;
+  // Receives the new version's id before any byte goes to S3, so a queued retry can resume it.
+  onVersion: (versionId: string) => void;
+  onChecksums: (checksums: VersionChecksums) => void;
+}
+
+// Computes the checksums that a new version of `file` declares: the whole file's, and for a
+// file over 16 MiB the part size and each part's MD5.
+async function computeChecksums(
   file: Blob,
-  onProgress: (loaded: number) => void,
-): Promise<void> {
-  return new Promise((resolve, reject) => {
-    const request = new XMLHttpRequest();
-    request.open(target.method, target.url);
-    for (const [name, value] of Object.entries(target.headers)) {
-      // The browser sets Host and Content-Length itself and rejects scripts that try.
-      const lower = name.toLowerCase();
-      if (lower !== "host" && lower !== "content-length") {
-        request.setRequestHeader(name, value);
-      }
-    }
-    request.upload.onprogress = (event) => onProgress(event.loaded);
-    request.onload = () => {
-      if (request.status >= 200 && request.status < 300) {
-        onProgress(file.size);
-        resolve();
-      } else {
-        reject(new ApiError(request.status, `the bucket rejected the upload (HTTP ${request.status})`));
-      }
-    };
-    request.onerror = () =>
-      reject(new ApiError(0, "the bucket cannot be reached (network error or CORS)"));
-    request.send(file);
-  });
-}
-
-// Runs the whole upload of `file` as a version of `evidenceId`. With `versionId` it uploads
-// to that pending version with a fresh URL; otherwise it creates a new version and reports its
-// id through `onVersion` before the PUT, so a queued retry can reuse it.
-export async function uploadVersion(
-  evidenceId: string,
-  file: Blob,
-  fileName: string,
   onProgress: (progress: UploadProgress) => void,
-  versionId: string | null = null,
-  onVersion: (versionId: string) => void = () => {},
-): Promise<Version> {
+): Promise<VersionChecksums> {
   const total = file.size;
-  let target: UploadTarget;
-  if (versionId === null) {
-    onProgress({ phase: "hashing", loaded: 0, total });
-    const sums = await checksums(file);
-    target = await api<UploadTarget>("POST", `/api/v1/evidence/${evidenceId}/versions`, {
-      file_name: fileName,
-      size: file.size,
-      sha256: sums.sha256,
-      md5: sums.md5,
-      media_type: file.type || "application/octet-stream",
-    });
-    onVersion(target.version.id);
-  } else {
-    target = await api<UploadTarget>(
+  onProgress({ phase: "hashing", loaded: 0, total });
+  if (total <= SINGLE_PUT_MAX_BYTES) {
+    return singlePutChecksums(file);
+  }
+  const plan = planParts(total);
+  const sums = await multipartChecksums(file, plan, (hashed) =>
+    onProgress({ phase: "hashing", loaded: hashed, total }),
+  );
+  return { sha256: sums.sha256, md5: sums.md5, part_size: plan.partSize, part_md5s: sums.partMd5s };
+}
+
+// Returns the upload instructions for the request's version: a new version is created first,
+// and a pending one gets fresh instructions, whose method is PUT or MULTIPART.
+async function uploadTarget(request: UploadRequest): Promise<UploadTarget> {
+  const { evidenceId, file, versionId } = request;
+  if (versionId !== null) {
+    return api<UploadTarget>(
       "POST",
       `/api/v1/evidence/${evidenceId}/versions/${versionId}/upload-url`,
     );
   }
+  let checksums = request.checksums;
+  if (checksums === null) {
+    checksums = await computeChecksums(file, request.onProgress);
+    request.onChecksums(checksums);
+  }
+  const target = await api<UploadTarget>("POST", `/api/v1/evidence/${evidenceId}/versions`, {
+    file_name: request.fileName,
+    size: file.size,
+    media_type: file.type || "application/octet-stream",
+    ...checksums,
+  });
+  request.onVersion(target.version.id);
+  return target;
+}
+
+// Runs the whole upload of a file as a version: creates the version or resumes the pending
+// one, sends the bytes to S3 (for a resumed multipart upload only the parts S3 does not hold
+// yet), and completes it.
+export async function uploadVersion(request: UploadRequest): Promise<Version> {
+  const { evidenceId, file, onProgress } = request;
+  const total = file.size;
+  const target = await uploadTarget(request);
+  const upload = target.upload;
   onProgress({ phase: "uploading", loaded: 0, total });
-  await putToS3(target.upload, file, (loaded) => onProgress({ phase: "uploading", loaded, total }));
+  const onLoaded = (loaded: number) => onProgress({ phase: "uploading", loaded, total });
+  if (isMultipart(upload)) {
+    await uploadMultipart({
+      evidenceId,
+      versionId: target.version.id,
+      file,
+      plan: { partSize: upload.part_size, partCount: upload.part_count },
+      askUploadedParts: request.versionId !== null,
+      onLoaded,
+    });
+  } else {
+    await putToS3(upload, file, onLoaded);
+  }
   onProgress({ phase: "completing", loaded: total, total });
   const version = await api<Version>(
     "POST",
