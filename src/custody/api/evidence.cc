@@ -77,12 +77,9 @@ void RegisterEvidenceRoutes(http::Router& router, ApiContext& api) {
                              evidence::EvidenceItemViewPage page,
                              api.evidence.ListEvidence(context, input.entity_id, input.page.after,
                                                        input.page.limit, input.search));
-                         nlohmann::json items = nlohmann::json::array();
-                         for (const evidence::EvidenceItemView& view : page.items) {
-                           items.push_back(EvidenceItemJson(view));
-                         }
-                         return http::JsonResponse(200,
-                                                   ListJson(std::move(items), page.next_after));
+                         return http::JsonResponse(
+                             200,
+                             ListJson(JsonArrayOf(page.items, EvidenceItemJson), page.next_after));
                        }}));
 
   router.Add("GET", "/api/v1/evidence/{evidence_id}",

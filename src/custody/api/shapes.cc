@@ -114,6 +114,29 @@ json UploadJson(const aws::PresignedRequest& upload) {
   return out;
 }
 
+namespace {
+
+template <typename Item>
+json RenderArray(const std::vector<Item>& items, json (*to_json)(const Item&)) {
+  json out = json::array();
+  for (const Item& item : items) {
+    out.push_back(to_json(item));
+  }
+  return out;
+}
+
+}  // namespace
+
+json JsonArrayOf(const std::vector<evidence::EvidenceItemView>& items,
+                 json (*to_json)(const evidence::EvidenceItemView&)) {
+  return RenderArray(items, to_json);
+}
+
+json JsonArrayOf(const std::vector<evidence::EvidenceVersion>& items,
+                 json (*to_json)(const evidence::EvidenceVersion&)) {
+  return RenderArray(items, to_json);
+}
+
 json DownloadJson(const aws::PresignedRequest& download) {
   json out = json::object();
   out["method"] = download.method;

@@ -40,4 +40,10 @@ nlohmann::json AwsConnectionJson(const evidence::StoredAwsConnection& stored,
                                  const std::string& public_url);
 nlohmann::json AuditRecordJson(const audit::StoredRecord& stored);
 
+// The JSON array of `items`, each rendered by `to_json`.
+nlohmann::json JsonArrayOf(const std::vector<evidence::EvidenceItemView>& items,
+                           nlohmann::json (*to_json)(const evidence::EvidenceItemView&));
+nlohmann::json JsonArrayOf(const std::vector<evidence::EvidenceVersion>& items,
+                           nlohmann::json (*to_json)(const evidence::EvidenceVersion&));
+
 }  // namespace custody::api

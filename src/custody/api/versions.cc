@@ -168,6 +168,23 @@ nlohmann::json UploadedPartsJson(const evidence::UploadedParts& parts) {
   return out;
 }
 
+// An endpoint on one version that runs `operation` of the evidence service and responds 200 with
+// its result rendered by `to_json`.
+template <typename T>
+Endpoint<VersionPath> VersionEndpoint(
+    ApiContext& api, std::string action, Result<VersionPath> (*parse)(const http::Request&),
+    Result<T> (evidence::EvidenceService::*operation)(const RequestContext&, std::string_view,
+                                                      std::string_view),
+    nlohmann::json (*to_json)(const T&)) {
+  return {std::move(action), parse,
+          [&api, operation, to_json](const RequestContext& context,
+                                     VersionPath& path) -> Result<http::Response> {
+            CUSTODY_ASSIGN_OR_RETURN(
+                T result, (api.evidence.*operation)(context, path.evidence_id, path.version_id));
+            return http::JsonResponse(200, to_json(result));
+          }};
+}
+
 }  // namespace
 
 void RegisterVersionRoutes(http::Router& router, ApiContext& api) {
@@ -191,26 +208,18 @@ void RegisterVersionRoutes(http::Router& router, ApiContext& api) {
                              evidence::VersionPage page,
                              api.evidence.ListVersions(context, input.evidence_id, input.page.after,
                                                        input.page.limit));
-                         nlohmann::json items = nlohmann::json::array();
-                         for (const evidence::EvidenceVersion& version : page.versions) {
-                           items.push_back(VersionJson(version));
-                         }
-                         return http::JsonResponse(200,
-                                                   ListJson(std::move(items), page.next_after));
+                         return http::JsonResponse(
+                             200,
+                             ListJson(JsonArrayOf(page.versions, VersionJson), page.next_after));
                        }}));
 
-  router.Add(
-      "POST", "/api/v1/evidence/{evidence_id}/versions/{version_id}/upload-url",
-      Serve<VersionPath>(
-          api, {"evidence.version.upload_url", ParseVersionPath,
-                [&api](const RequestContext& context, VersionPath& path) -> Result<http::Response> {
-                  CUSTODY_ASSIGN_OR_RETURN(
-                      evidence::UploadGrant grant,
-                      api.evidence.RenewUploadUrl(context, path.evidence_id, path.version_id));
-                  return http::JsonResponse(200, GrantJson(grant));
-                }}));
+  const std::string version_path = "/api/v1/evidence/{evidence_id}/versions/{version_id}";
+  router.Add("POST", version_path + "/upload-url",
+             Serve<VersionPath>(api, VersionEndpoint<evidence::UploadGrant>(
+                                         api, "evidence.version.upload_url", ParseVersionPath,
+                                         &evidence::EvidenceService::RenewUploadUrl, GrantJson)));
 
-  router.Add("POST", "/api/v1/evidence/{evidence_id}/versions/{version_id}/part-urls",
+  router.Add("POST", version_path + "/part-urls",
              Serve<PartUrlsRequest>(api, {"evidence.version.part_urls", ParsePartUrls,
                                           [&api](const RequestContext& context,
                                                  PartUrlsRequest& input) -> Result<http::Response> {
@@ -222,38 +231,22 @@ void RegisterVersionRoutes(http::Router& router, ApiContext& api) {
                                             return http::JsonResponse(200, PartUrlsJson(urls));
                                           }}));
 
-  router.Add(
-      "GET", "/api/v1/evidence/{evidence_id}/versions/{version_id}/parts",
-      Serve<VersionPath>(
-          api, {"evidence.version.parts", ParseVersionGet,
-                [&api](const RequestContext& context, VersionPath& path) -> Result<http::Response> {
-                  CUSTODY_ASSIGN_OR_RETURN(
-                      evidence::UploadedParts parts,
-                      api.evidence.ListUploadedParts(context, path.evidence_id, path.version_id));
-                  return http::JsonResponse(200, UploadedPartsJson(parts));
-                }}));
+  router.Add("GET", version_path + "/parts",
+             Serve<VersionPath>(
+                 api, VersionEndpoint<evidence::UploadedParts>(
+                          api, "evidence.version.parts", ParseVersionGet,
+                          &evidence::EvidenceService::ListUploadedParts, UploadedPartsJson)));
+
+  router.Add("POST", version_path + "/complete",
+             Serve<VersionPath>(api, VersionEndpoint<evidence::EvidenceVersion>(
+                                         api, "evidence.version.complete", ParseVersionPath,
+                                         &evidence::EvidenceService::CompleteUpload, VersionJson)));
 
   router.Add(
-      "POST", "/api/v1/evidence/{evidence_id}/versions/{version_id}/complete",
-      Serve<VersionPath>(
-          api, {"evidence.version.complete", ParseVersionPath,
-                [&api](const RequestContext& context, VersionPath& path) -> Result<http::Response> {
-                  CUSTODY_ASSIGN_OR_RETURN(
-                      evidence::EvidenceVersion version,
-                      api.evidence.CompleteUpload(context, path.evidence_id, path.version_id));
-                  return http::JsonResponse(200, VersionJson(version));
-                }}));
-
-  router.Add(
-      "POST", "/api/v1/evidence/{evidence_id}/versions/{version_id}/download",
-      Serve<VersionPath>(
-          api, {"evidence.version.download", ParseVersionPath,
-                [&api](const RequestContext& context, VersionPath& path) -> Result<http::Response> {
-                  CUSTODY_ASSIGN_OR_RETURN(
-                      aws::PresignedRequest download,
-                      api.evidence.RequestDownload(context, path.evidence_id, path.version_id));
-                  return http::JsonResponse(200, DownloadJson(download));
-                }}));
+      "POST", version_path + "/download",
+      Serve<VersionPath>(api, VersionEndpoint<aws::PresignedRequest>(
+                                  api, "evidence.version.download", ParseVersionPath,
+                                  &evidence::EvidenceService::RequestDownload, DownloadJson)));
 }
 
 }  // namespace custody::api

@@ -28,6 +28,9 @@ std::string EntityResource(std::string_view entity_id) {
   return "entity/" + std::string(entity_id);
 }
 
+constexpr std::string_view kStoredUseNewVersion =
+    "the version is already stored; upload a new version instead";
+
 std::string AuditAction(Action action) {
   return std::string(authz::ActionName(action));
 }
@@ -345,19 +348,19 @@ Result<UploadGrant> EvidenceService::RequestMultipartUpload(
   return grant;
 }
 
-Result<EvidenceService::VersionTarget> EvidenceService::LoadMultipartVersion(
+Result<EvidenceService::VersionTarget> EvidenceService::LoadPendingVersion(
     const RequestContext& context, AuditEntry& entry, std::string_view evidence_id,
-    std::string_view version_id) {
+    std::string_view version_id, Action action, std::string_view stored_message,
+    bool multipart_only) {
   return CheckedReadReturning<VersionTarget>(
       db_, clock_, context, entry, [&](store::Transaction& tx) -> Result<VersionTarget> {
-        CUSTODY_ASSIGN_OR_RETURN(
-            VersionTarget loaded,
-            LoadVersion(tx, context, evidence_id, version_id, Action::kUploadVersion, entry));
+        CUSTODY_ASSIGN_OR_RETURN(VersionTarget loaded,
+                                 LoadVersion(tx, context, evidence_id, version_id, action, entry));
         if (loaded.version.status == VersionStatus::kStored) {
           entry.reason = "already_stored";
-          return Conflict("the version is already stored; upload a new version instead");
+          return Conflict(std::string(stored_message));
         }
-        if (!loaded.version.IsMultipart()) {
+        if (multipart_only && !loaded.version.IsMultipart()) {
           entry.reason = "not_multipart";
           return Conflict(
               "the version is not a multipart upload; upload its file with the URL from "
@@ -366,9 +369,17 @@ Result<EvidenceService::VersionTarget> EvidenceService::LoadMultipartVersion(
         if (!loaded.connection.has_value()) {
           return RequireAwsConnection(tx, context.principal.organization_id).status();
         }
-        CUSTODY_ASSIGN_OR_RETURN(loaded.parts, GetDeclaredParts(tx, loaded.version));
+        if (loaded.version.IsMultipart()) {
+          CUSTODY_ASSIGN_OR_RETURN(loaded.parts, GetDeclaredParts(tx, loaded.version));
+        }
         return loaded;
       });
+}
+
+Status EvidenceService::RecordAllowed(const RequestContext& context, const AuditEntry& entry) {
+  return db_.Write([&](store::Transaction& tx) {
+    return AppendRecord(tx, clock_, context, entry, audit::kDecisionAllow, "");
+  });
 }
 
 Result<std::vector<PartUrl>> EvidenceService::PartUrls(const RequestContext& context,
@@ -376,8 +387,10 @@ Result<std::vector<PartUrl>> EvidenceService::PartUrls(const RequestContext& con
                                                        std::string_view version_id,
                                                        const std::vector<int64_t>& part_numbers) {
   AuditEntry entry{"evidence.version.part_urls", VersionResource(version_id), ""};
-  CUSTODY_ASSIGN_OR_RETURN(VersionTarget target,
-                           LoadMultipartVersion(context, entry, evidence_id, version_id));
+  CUSTODY_ASSIGN_OR_RETURN(
+      VersionTarget target,
+      LoadPendingVersion(context, entry, evidence_id, version_id, Action::kUploadVersion,
+                         kStoredUseNewVersion, /*multipart_only=*/true));
 
   const Status valid = CheckPartNumbers(part_numbers, target.parts.size());
   if (!valid.ok()) {
@@ -411,9 +424,7 @@ Result<std::vector<PartUrl>> EvidenceService::PartUrls(const RequestContext& con
   }
 
   // The URLs are handed out only once their record is written.
-  CUSTODY_RETURN_IF_ERROR(db_.Write([&](store::Transaction& tx) {
-    return AppendRecord(tx, clock_, context, entry, audit::kDecisionAllow, "");
-  }));
+  CUSTODY_RETURN_IF_ERROR(RecordAllowed(context, entry));
   return urls;
 }
 
@@ -421,8 +432,10 @@ Result<UploadedParts> EvidenceService::ListUploadedParts(const RequestContext& c
                                                          std::string_view evidence_id,
                                                          std::string_view version_id) {
   AuditEntry entry{"evidence.version.parts", VersionResource(version_id), ""};
-  CUSTODY_ASSIGN_OR_RETURN(VersionTarget target,
-                           LoadMultipartVersion(context, entry, evidence_id, version_id));
+  CUSTODY_ASSIGN_OR_RETURN(
+      VersionTarget target,
+      LoadPendingVersion(context, entry, evidence_id, version_id, Action::kUploadVersion,
+                         kStoredUseNewVersion, /*multipart_only=*/true));
   const EvidenceVersion& version = target.version;
   const aws::AwsConnection& connection = target.connection->connection;
 
@@ -462,9 +475,7 @@ Result<UploadedParts> EvidenceService::ListUploadedParts(const RequestContext& c
     }
   }
 
-  CUSTODY_RETURN_IF_ERROR(db_.Write([&](store::Transaction& tx) {
-    return AppendRecord(tx, clock_, context, entry, audit::kDecisionAllow, "");
-  }));
+  CUSTODY_RETURN_IF_ERROR(RecordAllowed(context, entry));
   return result;
 }
 
@@ -495,27 +506,13 @@ Result<UploadGrant> EvidenceService::RenewUploadUrl(const RequestContext& contex
   AuditEntry entry{"evidence.version.upload_url", VersionResource(version_id), ""};
   CUSTODY_ASSIGN_OR_RETURN(
       VersionTarget target,
-      CheckedReadReturning<VersionTarget>(
-          db_, clock_, context, entry, [&](store::Transaction& tx) -> Result<VersionTarget> {
-            CUSTODY_ASSIGN_OR_RETURN(
-                VersionTarget loaded,
-                LoadVersion(tx, context, evidence_id, version_id, Action::kUploadVersion, entry));
-            if (loaded.version.status == VersionStatus::kStored) {
-              entry.reason = "already_stored";
-              return Conflict("the version is already stored; upload a new version instead");
-            }
-            if (!loaded.connection.has_value()) {
-              return RequireAwsConnection(tx, context.principal.organization_id).status();
-            }
-            return loaded;
-          }));
+      LoadPendingVersion(context, entry, evidence_id, version_id, Action::kUploadVersion,
+                         kStoredUseNewVersion, /*multipart_only=*/false));
 
   if (target.version.IsMultipart()) {
     // A multipart version has no single URL. The client learns the method here and requests
     // the part URLs from part-urls.
-    CUSTODY_RETURN_IF_ERROR(db_.Write([&](store::Transaction& tx) {
-      return AppendRecord(tx, clock_, context, entry, audit::kDecisionAllow, "");
-    }));
+    CUSTODY_RETURN_IF_ERROR(RecordAllowed(context, entry));
     return UploadGrant{std::move(target.version), std::nullopt};
   }
 
@@ -530,9 +527,7 @@ Result<UploadGrant> EvidenceService::RenewUploadUrl(const RequestContext& contex
   }
 
   // The URL is handed out only once its record is written.
-  CUSTODY_RETURN_IF_ERROR(db_.Write([&](store::Transaction& tx) {
-    return AppendRecord(tx, clock_, context, entry, audit::kDecisionAllow, "");
-  }));
+  CUSTODY_RETURN_IF_ERROR(RecordAllowed(context, entry));
   return UploadGrant{std::move(target.version), std::move(upload).value()};
 }
 
@@ -568,23 +563,8 @@ Result<EvidenceVersion> EvidenceService::CompleteUpload(const RequestContext& co
   AuditEntry entry{AuditAction(Action::kCompleteUpload), VersionResource(version_id), ""};
   CUSTODY_ASSIGN_OR_RETURN(
       VersionTarget target,
-      CheckedReadReturning<VersionTarget>(
-          db_, clock_, context, entry, [&](store::Transaction& tx) -> Result<VersionTarget> {
-            CUSTODY_ASSIGN_OR_RETURN(
-                VersionTarget loaded,
-                LoadVersion(tx, context, evidence_id, version_id, Action::kCompleteUpload, entry));
-            if (loaded.version.status == VersionStatus::kStored) {
-              entry.reason = "already_stored";
-              return Conflict("the version is already stored");
-            }
-            if (!loaded.connection.has_value()) {
-              return RequireAwsConnection(tx, context.principal.organization_id).status();
-            }
-            if (loaded.version.IsMultipart()) {
-              CUSTODY_ASSIGN_OR_RETURN(loaded.parts, GetDeclaredParts(tx, loaded.version));
-            }
-            return loaded;
-          }));
+      LoadPendingVersion(context, entry, evidence_id, version_id, Action::kCompleteUpload,
+                         "the version is already stored", /*multipart_only=*/false));
   const EvidenceVersion& version = target.version;
   const aws::AwsConnection& connection = target.connection->connection;
 
@@ -715,9 +695,7 @@ Result<aws::PresignedRequest> EvidenceService::RequestDownload(const RequestCont
       aws::PresignGetObject(connection, *credentials, download, clock_, presign_options));
 
   // The URL is handed out only once its record is written.
-  CUSTODY_RETURN_IF_ERROR(db_.Write([&](store::Transaction& tx) {
-    return AppendRecord(tx, clock_, context, entry, audit::kDecisionAllow, "");
-  }));
+  CUSTODY_RETURN_IF_ERROR(RecordAllowed(context, entry));
   return url;
 }
 

@@ -165,11 +165,16 @@ class EvidenceService {
                                              const EvidenceItem& item,
                                              const StoredAwsConnection& stored,
                                              const aws::Credentials& credentials);
-  // Loads a pending multipart version for PartUrls and ListUploadedParts, with its declared
-  // parts and the connection.
-  Result<VersionTarget> LoadMultipartVersion(const RequestContext& context, AuditEntry& entry,
-                                             std::string_view evidence_id,
-                                             std::string_view version_id);
+  // Loads a version for `action` that must still be pending (a stored one is kConflict with
+  // `stored_message`), and a multipart upload when `multipart_only`. Also loads the
+  // organization's connection and, for a multipart version, its declared parts. Denials are
+  // recorded.
+  Result<VersionTarget> LoadPendingVersion(const RequestContext& context, AuditEntry& entry,
+                                           std::string_view evidence_id,
+                                           std::string_view version_id, authz::Action action,
+                                           std::string_view stored_message, bool multipart_only);
+  // Writes the allow record of `entry`, in a transaction of its own.
+  Status RecordAllowed(const RequestContext& context, const AuditEntry& entry);
   // Lists and checks the parts and completes the upload in S3. Returns the failure to report,
   // already recorded, or OK when the object should now exist.
   Status AssembleMultipartObject(const RequestContext& context, AuditEntry& entry,
