@@ -514,6 +514,33 @@ class OidcSignInTest(unittest.TestCase):
         result = subprocess.run(listing, capture_output=True, text=True, env=env, timeout=60)
         self.assertEqual(result.returncode, 3, result.stderr)
 
+    # --- provider and policy settings
+
+    def test_sso_settings_need_admin(self):
+        oidc = self.admin.expect(200, "GET", "/api/v1/sso/oidc")
+        self.assertEqual(oidc["client_id"], "custody-rs256")
+        self.assertTrue(oidc["has_client_secret"])
+        self.assertEqual(self.last_record("sso.oidc.read")["decision"], "allow")
+        policy = self.admin.expect(200, "GET", "/api/v1/sso/policy")
+        self.assertEqual(policy["link_by"], "email")
+        self.assertEqual(self.last_record("sso.policy.read")["decision"], "allow")
+        self.assertEqual(self.admin.get("/api/v1/sso/oidc?x=1").status, 400)
+
+        # Bob is a viewer: he can neither read nor delete the settings.
+        bob = self.server.api(self.admin.create_token(self.bob["id"], "bob's token")["token"])
+        for method, path, action in (("GET", "/api/v1/sso/oidc", "sso.oidc.read"),
+                                     ("GET", "/api/v1/sso/policy", "sso.policy.read"),
+                                     ("DELETE", "/api/v1/sso/oidc", "sso.oidc.delete")):
+            self.assertEqual(bob.request(method, path).status, 403, f"{method} {path}")
+            record = self.last_record(action)
+            self.assertEqual(record["decision"], "deny", action)
+            self.assertEqual(record["actor"], self.bob["id"], action)
+
+        # setUp configures the provider again for the next test.
+        self.admin.expect(204, "DELETE", "/api/v1/sso/oidc")
+        self.assertEqual(self.last_record("sso.oidc.delete")["decision"], "allow")
+        self.admin.expect(404, "GET", "/api/v1/sso/oidc")
+
     def test_jwks_published(self):
         status, _, body = Browser().request(f"{self.server.public_url}/.well-known/jwks.json")
         self.assertEqual(status, 200)

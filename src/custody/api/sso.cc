@@ -51,50 +51,57 @@ nlohmann::json ProviderJson(ApiContext& api, const Provider& provider) {
   return json;
 }
 
+// Runs `operation` in a transaction that also writes the request's audit record (`action` on
+// `resource`), after checking that the caller may manage the organization's SSO.
+template <typename T, typename Operation>
+Result<T> ManageSso(ApiContext& api, const RequestContext& context, std::string_view action,
+                    std::string_view resource, Operation&& operation) {
+  evidence::AuditEntry entry{std::string(action), std::string(resource), ""};
+  return evidence::AuditedWriteReturning<T>(
+      api.db, api.clock, context, entry, [&](store::Transaction& tx) -> Result<T> {
+        CUSTODY_RETURN_IF_ERROR(
+            evidence::AuthorizeOrganizationAction(tx, context, Action::kManageSso, entry));
+        return operation(tx);
+      });
+}
+
 Result<http::Response> GetOidc(ApiContext& api, const RequestContext& context) {
-  evidence::AuditEntry entry{"sso.oidc.read", "sso/oidc", ""};
   CUSTODY_ASSIGN_OR_RETURN(
       Provider provider,
-      evidence::AuditedWriteReturning<Provider>(
-          api.db, api.clock, context, entry, [&](store::Transaction& tx) -> Result<Provider> {
-            CUSTODY_RETURN_IF_ERROR(
-                evidence::AuthorizeOrganizationAction(tx, context, Action::kManageSso, entry));
-            return identity::oidc::GetProvider(tx, context.principal.organization_id,
-                                               api.auth->sealing_key);
-          }));
+      ManageSso<Provider>(api, context, "sso.oidc.read", "sso/oidc", [&](store::Transaction& tx) {
+        return identity::oidc::GetProvider(tx, context.principal.organization_id,
+                                           api.auth->sealing_key);
+      }));
   return http::JsonResponse(200, ProviderJson(api, provider));
 }
 
 Result<http::Response> PutOidc(ApiContext& api, const RequestContext& context,
                                const OidcUpdate& update) {
-  evidence::AuditEntry entry{"sso.oidc.update", "sso/oidc", ""};
   const std::string& organization_id = context.principal.organization_id;
   CUSTODY_ASSIGN_OR_RETURN(
       Provider provider,
-      evidence::AuditedWriteReturning<Provider>(
-          api.db, api.clock, context, entry, [&](store::Transaction& tx) -> Result<Provider> {
-            CUSTODY_RETURN_IF_ERROR(
-                evidence::AuthorizeOrganizationAction(tx, context, Action::kManageSso, entry));
-            CUSTODY_RETURN_IF_ERROR(RequireStepUp(api, tx, context));
-            CUSTODY_RETURN_IF_ERROR(
-                identity::oidc::PutProvider(tx, api.clock, organization_id, update.settings,
-                                            update.client_secret, api.auth->sealing_key));
-            return identity::oidc::GetProvider(tx, organization_id, api.auth->sealing_key);
-          }));
+      ManageSso<Provider>(api, context, "sso.oidc.update", "sso/oidc",
+                          [&](store::Transaction& tx) -> Result<Provider> {
+                            CUSTODY_RETURN_IF_ERROR(RequireStepUp(api, tx, context));
+                            CUSTODY_RETURN_IF_ERROR(identity::oidc::PutProvider(
+                                tx, api.clock, organization_id, update.settings,
+                                update.client_secret, api.auth->sealing_key));
+                            return identity::oidc::GetProvider(tx, organization_id,
+                                                               api.auth->sealing_key);
+                          }));
   return http::JsonResponse(200, ProviderJson(api, provider));
 }
 
 Result<http::Response> DeleteOidc(ApiContext& api, const RequestContext& context) {
-  evidence::AuditEntry entry{"sso.oidc.delete", "sso/oidc", ""};
-  const Status deleted = evidence::AuditedWrite(
-      api.db, api.clock, context, entry, [&](store::Transaction& tx) -> Status {
-        CUSTODY_RETURN_IF_ERROR(
-            evidence::AuthorizeOrganizationAction(tx, context, Action::kManageSso, entry));
+  const Result<bool> deleted = ManageSso<bool>(
+      api, context, "sso.oidc.delete", "sso/oidc", [&](store::Transaction& tx) -> Result<bool> {
         CUSTODY_RETURN_IF_ERROR(RequireStepUp(api, tx, context));
-        return identity::oidc::DeleteProvider(tx, context.principal.organization_id);
+        CUSTODY_RETURN_IF_ERROR(
+            identity::oidc::DeleteProvider(tx, context.principal.organization_id));
+        return true;
       });
   if (!deleted.ok()) {
-    return deleted;
+    return deleted.status();
   }
   return http::Response{204, {}, ""};
 }
@@ -164,14 +171,10 @@ Result<PolicyUpdate> ParsePolicyUpdate(const http::Request& request) {
 }
 
 Result<http::Response> GetPolicy(ApiContext& api, const RequestContext& context) {
-  evidence::AuditEntry entry{"sso.policy.read", "sso/policy", ""};
   CUSTODY_ASSIGN_OR_RETURN(
       identity::SsoPolicy policy,
-      evidence::AuditedWriteReturning<identity::SsoPolicy>(
-          api.db, api.clock, context, entry,
-          [&](store::Transaction& tx) -> Result<identity::SsoPolicy> {
-            CUSTODY_RETURN_IF_ERROR(
-                evidence::AuthorizeOrganizationAction(tx, context, Action::kManageSso, entry));
+      ManageSso<identity::SsoPolicy>(
+          api, context, "sso.policy.read", "sso/policy", [&](store::Transaction& tx) {
             return identity::GetSsoPolicy(tx, context.principal.organization_id);
           }));
   return http::JsonResponse(200, PolicyJson(policy));
@@ -179,14 +182,11 @@ Result<http::Response> GetPolicy(ApiContext& api, const RequestContext& context)
 
 Result<http::Response> PutPolicy(ApiContext& api, const RequestContext& context,
                                  const PolicyUpdate& update) {
-  evidence::AuditEntry entry{"sso.policy.update", "sso/policy", ""};
   CUSTODY_ASSIGN_OR_RETURN(
       identity::SsoPolicy policy,
-      evidence::AuditedWriteReturning<identity::SsoPolicy>(
-          api.db, api.clock, context, entry,
+      ManageSso<identity::SsoPolicy>(
+          api, context, "sso.policy.update", "sso/policy",
           [&](store::Transaction& tx) -> Result<identity::SsoPolicy> {
-            CUSTODY_RETURN_IF_ERROR(
-                evidence::AuthorizeOrganizationAction(tx, context, Action::kManageSso, entry));
             CUSTODY_RETURN_IF_ERROR(RequireStepUp(api, tx, context));
             CUSTODY_ASSIGN_OR_RETURN(identity::SsoPolicy current,
                                      identity::GetSsoPolicy(tx, context.principal.organization_id));
