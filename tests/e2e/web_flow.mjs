@@ -14,8 +14,8 @@
 // queued download to start by itself with those bytes.
 // The script exits 0 when every check passed and prints one line per step.
 import assert from 'node:assert/strict';
-import { createHash } from 'node:crypto';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { createHash, randomBytes } from 'node:crypto';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, basename } from 'node:path';
 
@@ -186,6 +186,51 @@ async function uploadedAndDownloaded(page, filePath, screenshot) {
     `the downloaded bytes of ${fileName} differ from the uploaded file`);
 }
 
+// Returns the names of the first `count` elements that Tab reaches from the page's main
+// content, where each page puts the focus: the aria-label, else the text, else the id.
+async function tabOrder(page, count) {
+  await page.locator('main').focus();
+  const names = [];
+  for (let index = 0; index < count; index++) {
+    await page.keyboard.press('Tab');
+    names.push(await page.evaluate(() => {
+      const element = document.activeElement;
+      return element.getAttribute('aria-label') || element.textContent.trim() || element.id;
+    }));
+  }
+  return names;
+}
+
+// The session ends while an upload waits for `complete`: the first `complete` clears the
+// cookies and gets 401, so the refresh fails too. The upload must wait in the queue while
+// the sign-in shows, and be stored after the sign-in.
+async function uploadAcrossSignIn(page, context) {
+  const filePath = join(downloads, 'after-sign-in.bin');
+  writeFileSync(filePath, randomBytes(1024 * 1024));
+  const completePattern = '**/versions/*/complete';
+  let ended = false;
+  await page.route(completePattern, async (route) => {
+    if (ended) {
+      await route.continue();
+      return;
+    }
+    ended = true;
+    await context.clearCookies();
+    await route.fulfill({
+      status: 401,
+      contentType: 'application/problem+json',
+      body: JSON.stringify({ title: 'Unauthorized', status: 401 }),
+    });
+  });
+  await page.locator('#file-input').setInputFiles(filePath);
+  await page.getByText(/Your uploads wait in this browser and resume after you sign in/).waitFor();
+  await shot(page, 'sign-in-queued');
+  await signIn(page, settings.contributor);
+  const row = page.getByRole('row').filter({ hasText: 'after-sign-in.bin' });
+  await row.getByText('stored', { exact: true }).waitFor();
+  await page.unroute(completePattern);
+}
+
 const errors = [];
 let currentPage = null;
 const downloads = mkdtempSync(join(tmpdir(), 'custody-e2e-download-'));
@@ -221,6 +266,17 @@ try {
     await page.locator('#file-input').setInputFiles(settings.large_file_path);
     await uploadedAndDownloaded(page, settings.large_file_path, 'evidence-multipart');
     step('uploaded the large file in parts, downloaded it, and the bytes match');
+
+    assert.deepEqual(await tabOrder(page, 4), [
+      'Back to the entity',
+      `Download ${basename(settings.large_file_path)}`,
+      `Download ${basename(settings.file_path)}`,
+      'file-input',
+    ], 'the evidence page has an unexpected keyboard focus order');
+    step('the keyboard reaches the links, downloads and upload in reading order');
+
+    await uploadAcrossSignIn(page, contributor);
+    step('an upload whose session ended waited in the queue and was stored after sign-in');
 
     // The server searches titles and descriptions, case-insensitively.
     await page.getByRole('link', { name: 'Back to the entity' }).click();

@@ -316,7 +316,7 @@ async function entityPage(entityId: string): Promise<void> {
   if (canUpload(entityId)) {
     const title = h("input", { id: "new-title", name: "title", required: true, maxlength: "200" });
     const description = h("textarea", { id: "new-description", name: "description", rows: "2" });
-    const uploads = h("ul", { class: "uploads" });
+    const uploads = h("ul", { class: "uploads", "aria-live": "polite" });
     let chosen: File[] = [];
     const chosenText = h("p", { class: "muted", "aria-live": "polite" }, "No files chosen.");
     createForm = h(
@@ -442,7 +442,7 @@ async function evidencePage(evidenceId: string): Promise<void> {
 
   let upload: HTMLElement | null = null;
   if (canUpload(item.entity_id)) {
-    const uploads = h("ul", { class: "uploads" });
+    const uploads = h("ul", { class: "uploads", "aria-live": "polite" });
     upload = h(
       "section",
       { class: "card", "aria-labelledby": "upload-heading" },

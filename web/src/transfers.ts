@@ -30,7 +30,7 @@ export const QUEUE_RETRY_MS = 5000;
 // The page shell's functions that the transfers call.
 export interface TransferHooks {
   showBanner: (message: string, kind: "error" | "info") => void;
-  // Re-renders the current page after queued uploads were stored.
+  // Re-renders the current page after queued uploads were stored or downloads started.
   refresh: () => void;
   // Shows the sign-in form, keeping the queue.
   requireSignIn: (error: SignInRequiredError) => void;
@@ -73,9 +73,12 @@ function progressRow(file: File, list: HTMLElement) {
   const row = h("li", { class: "upload" }, h("span", {}, file.name), bar, state);
   bar.setAttribute("aria-label", `Upload of ${file.name}`);
   list.append(row);
+  // Only changes are written, because the list is a live region that screen readers announce.
   const setState = (phase: string, text: string) => {
     row.dataset.state = phase;
-    state.textContent = text;
+    if (state.textContent !== text) {
+      state.textContent = text;
+    }
   };
   return { bar, setState };
 }
@@ -171,7 +174,7 @@ export async function showQueueState(): Promise<void> {
 // file. Throws an ApiError that is `unreachable` when custodyd, AWS or the bucket cannot be
 // reached.
 // NOTE: the check reads the response headers of one GET and the browser then sends a second
-// GET for the file, so the bucket sees two requests per download.
+// GET for the file, so the bucket gets two requests per download.
 async function startDownload(evidenceId: string, versionId: string): Promise<void> {
   const target = await api<{ url: string }>(
     "POST",
