@@ -262,9 +262,14 @@ try {
     await uploadedAndDownloaded(page, settings.file_path, 'evidence');
     step('uploaded the file in one PUT, downloaded it, and the bytes match');
 
-    // A file over 16 MiB goes as a multipart upload with presigned part URLs.
+    // A file over 16 MiB goes as a multipart upload with presigned part URLs, and a worker
+    // computes its checksums. The console check catches a worker that the CSP blocked.
+    const workers = [];
+    page.on('worker', (worker) => workers.push(worker.url()));
     await page.locator('#file-input').setInputFiles(settings.large_file_path);
     await uploadedAndDownloaded(page, settings.large_file_path, 'evidence-multipart');
+    assert.ok(workers.some((url) => url.includes('/assets/checksum-worker')),
+      `no checksum worker started; workers: ${JSON.stringify(workers)}`);
     step('uploaded the large file in parts, downloaded it, and the bytes match');
 
     assert.deepEqual(await tabOrder(page, 4), [

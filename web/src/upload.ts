@@ -7,6 +7,8 @@ import {
   planParts,
   SINGLE_PUT_MAX_BYTES,
   singlePutChecksums,
+  type MultipartChecksums,
+  type PartPlan,
 } from "./checksums";
 import { uploadMultipart } from "./multipart";
 import { putToS3 } from "./s3";
@@ -59,10 +61,52 @@ async function computeChecksums(
     return singlePutChecksums(file);
   }
   const plan = planParts(total);
-  const sums = await multipartChecksums(file, plan, (hashed) =>
+  const sums = await checksumsOffThread(file, plan, (hashed) =>
     onProgress({ phase: "hashing", loaded: hashed, total }),
   );
   return { sha256: sums.sha256, md5: sums.md5, part_size: plan.partSize, part_md5s: sums.partMd5s };
+}
+
+type WorkerMessage =
+  | { type: "progress"; hashed: number }
+  | { type: "done"; checksums: MultipartChecksums }
+  | { type: "error"; message: string };
+
+// Computes the multipart checksums in a dedicated worker (checksum-worker.ts), so that the page
+// stays responsive, and on the page's thread when the worker cannot start.
+function checksumsOffThread(
+  file: Blob,
+  plan: PartPlan,
+  onProgress: (hashed: number) => void,
+): Promise<MultipartChecksums> {
+  if (typeof Worker === "undefined") {
+    return multipartChecksums(file, plan, onProgress);
+  }
+  return new Promise((resolve, reject) => {
+    const worker = new Worker(new URL("./checksum-worker.ts", import.meta.url), {
+      type: "module",
+    });
+    worker.onmessage = (event: MessageEvent<WorkerMessage>) => {
+      const message = event.data;
+      if (message.type === "progress") {
+        onProgress(message.hashed);
+        return;
+      }
+      worker.terminate();
+      if (message.type === "done") {
+        resolve(message.checksums);
+      } else {
+        reject(new Error(`computing the checksums failed: ${message.message}`));
+      }
+    };
+    // The worker script failed to load or start.
+    worker.onerror = (event) => {
+      event.preventDefault();
+      worker.terminate();
+      multipartChecksums(file, plan, onProgress).then(resolve, reject);
+    };
+    worker.postMessage({ file, plan });
+  });
 }
 
 // Returns the upload instructions for the request's version: a new version is created first,
