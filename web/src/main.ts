@@ -94,8 +94,8 @@ function show(title: string, ...content: (Node | null)[]): void {
   main.focus();
 }
 
-function showBanner(message: string, kind: "error" | "info" = "error"): void {
-  banner.replaceChildren(h("p", { class: `banner banner-${kind}` }, message));
+function showBanner(message: string, kind: "error" | "info" = "error", extra?: Node): void {
+  banner.replaceChildren(h("p", { class: `banner banner-${kind}` }, message, extra));
 }
 
 function clearBanner(): void {

@@ -29,7 +29,8 @@ export const QUEUE_RETRY_MS = 5000;
 
 // The page shell's functions that the transfers call.
 export interface TransferHooks {
-  showBanner: (message: string, kind: "error" | "info") => void;
+  // Shows a message, and `extra` after it, in the banner at the top of every page.
+  showBanner: (message: string, kind: "error" | "info", extra?: Node) => void;
   // Re-renders the current page after queued uploads were stored or downloads started.
   refresh: () => void;
   // Shows the sign-in form, keeping the queue.
@@ -245,6 +246,30 @@ async function runDownloadQueue(queued: QueuedDownload[]): Promise<number> {
   return started;
 }
 
+// Returns a progress callback for a queued upload that shows a progress bar in the banner
+// once more bytes than the first "uploading" event reported reach the bucket. While the bucket stays unreachable nothing is shown,
+// so the retries every 5 seconds do not replace the banner that lists the queue.
+function resumeProgress(fileName: string): (progress: UploadProgress) => void {
+  let bar: HTMLProgressElement | null = null;
+  let baseline: number | null = null;
+  return (progress) => {
+    if (progress.phase !== "uploading") {
+      return;
+    }
+    if (baseline === null) {
+      baseline = progress.loaded;
+      return;
+    }
+    if (bar === null && progress.loaded > baseline) {
+      bar = h("progress", { max: String(progress.total), "aria-label": `Upload of ${fileName}` });
+      shell().showBanner(`Resuming the queued upload of ${fileName}. `, "info", bar);
+    }
+    if (bar !== null) {
+      bar.value = progress.loaded;
+    }
+  };
+}
+
 // Retries every queued upload once and returns the number stored. Throws when the bucket still
 // cannot be reached.
 async function runUploadQueue(queued: QueuedUpload[]): Promise<number> {
@@ -257,7 +282,7 @@ async function runUploadQueue(queued: QueuedUpload[]): Promise<number> {
         fileName: upload.fileName,
         versionId: upload.versionId,
         checksums: upload.checksums ?? null,
-        onProgress: () => {},
+        onProgress: resumeProgress(upload.fileName),
         onVersion: (created) => {
           upload.versionId = created;
           void updateQueued(upload);

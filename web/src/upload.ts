@@ -142,7 +142,8 @@ export async function uploadVersion(request: UploadRequest): Promise<Version> {
   const total = file.size;
   const target = await uploadTarget(request);
   const upload = target.upload;
-  onProgress({ phase: "uploading", loaded: 0, total });
+  // The first "uploading" event carries the bytes that S3 already stores: none for a single
+  // PUT, and for multipart the parts that uploadMultipart finds.
   const onLoaded = (loaded: number) => onProgress({ phase: "uploading", loaded, total });
   if (isMultipart(upload)) {
     await uploadMultipart({
@@ -154,6 +155,7 @@ export async function uploadVersion(request: UploadRequest): Promise<Version> {
       onLoaded,
     });
   } else {
+    onLoaded(0);
     await putToS3(upload, file, onLoaded);
   }
   onProgress({ phase: "completing", loaded: total, total });
