@@ -6,6 +6,7 @@ straight to S3, and the server checks the parts and completes the upload."""
 import hashlib
 import os
 
+import cli
 import support
 
 PART_SIZE = 5 * 1024 * 1024  # S3's minimum part size
@@ -197,6 +198,40 @@ class MultipartUploadTest(support.ServerTestCase):
         self.assertIn("not a multipart upload", details.get("detail", ""))
         self.assertIsNone(single["version"]["part_size"])
         self.assertIsNone(single["version"]["part_count"])
+
+
+# Just over the CLI's 64 MiB multipart threshold: eight 8 MiB parts and a short one.
+CLI_FILE_SIZE = 64 * 1024 * 1024 + 4096
+
+
+@support.requires_s3
+@support.requires_binary("CUSTODY_CLI")
+class CliMultipartUploadTest(support.ServerTestCase):
+    needs_s3 = True
+
+    @classmethod
+    def set_up_data(cls):
+        root = cls.org.root_entity_id
+        cls.entity = cls.admin.create_entity("CLI multipart engagement", "audit_engagement", root)
+        _, token = cls.admin.create_user_with_role("cliuploader", cls.entity["id"],
+                                                   "contributor")
+        cls.cli = cli.Cli(os.environ["CUSTODY_CLI"], cls.server.base_url, token,
+                          cls.server.directory)
+        cls.data = os.urandom(CLI_FILE_SIZE)
+        cls.path = os.path.join(cls.server.directory, "database-dump.bin")
+        with open(cls.path, "wb") as upload_file:
+            upload_file.write(cls.data)
+        cls.upload = cls.cli.run("upload", cls.path, "--entity", cls.entity["id"])
+
+    def test_large_file_uploads_in_parts(self):
+        self.assertEqual(self.upload.returncode, 0, cli.describe(self.upload))
+        keys = support.list_object_keys(self.bucket)
+        self.assertEqual(len(keys), 1, keys)
+        head = support.s3_client().head_object(Bucket=self.bucket, Key=keys[0])
+        self.assertTrue(head["ETag"].strip('"').endswith("-9"), head["ETag"])
+        self.assertEqual(head["ServerSideEncryption"], "aws:kms")
+        stored = support.s3_client().get_object(Bucket=self.bucket, Key=keys[0])["Body"].read()
+        self.assertEqual(hashlib.sha256(stored).hexdigest(), hashlib.sha256(self.data).hexdigest())
 
 
 if __name__ == "__main__":

@@ -1,5 +1,6 @@
 #include "custody/cli/api_client.h"
 
+#include <algorithm>
 #include <cctype>
 #include <set>
 #include <utility>
@@ -336,11 +337,15 @@ Result<EvidenceItem> ApiClient::CreateEvidence(std::string_view entity_id, std::
 
 Result<NewVersion> ApiClient::CreateVersion(std::string_view evidence_id,
                                             const VersionRequest& request) {
-  const json body_json = {
+  json body_json = {
       {"file_name", request.file_name},   {"size", request.size},
       {"sha256", request.sha256_hex},     {"md5", request.md5_hex},
       {"media_type", request.media_type},
   };
+  if (request.part_size > 0) {
+    body_json["part_size"] = request.part_size;
+    body_json["part_md5s"] = request.part_md5s;
+  }
   CUSTODY_ASSIGN_OR_RETURN(
       const std::string body,
       Call("POST", "/evidence/" + std::string(evidence_id) + "/versions", body_json.dump()));
@@ -352,6 +357,16 @@ Result<NewVersion> ApiClient::CreateVersion(std::string_view evidence_id,
   }
   NewVersion created;
   CUSTODY_ASSIGN_OR_RETURN(created.version, ParseVersion(*version));
+  if (request.part_size > 0) {
+    const bool multipart = upload->is_object() && upload->value("method", "") == "MULTIPART" &&
+                           upload->contains("part_size") &&
+                           (*upload)["part_size"].is_number_unsigned();
+    if (!multipart || (*upload)["part_size"].get<uint64_t>() != request.part_size) {
+      return UnexpectedResponse("the server did not start the multipart upload as requested");
+    }
+    created.part_size = request.part_size;
+    return created;
+  }
   CUSTODY_ASSIGN_OR_RETURN(created.upload, ParseTransfer(*upload, "PUT"));
   return created;
 }
@@ -387,6 +402,66 @@ Result<Version> ApiClient::CompleteVersion(std::string_view evidence_id,
                                 "{}"));
   CUSTODY_ASSIGN_OR_RETURN(const json document, ParseObject(body));
   return ParseVersion(document);
+}
+
+Result<std::vector<PartTransfer>> ApiClient::PartUrls(std::string_view evidence_id,
+                                                      std::string_view version_id,
+                                                      const std::vector<int>& part_numbers) {
+  const json body_json = {{"part_numbers", part_numbers}};
+  CUSTODY_ASSIGN_OR_RETURN(const std::string body,
+                           Call("POST",
+                                "/evidence/" + std::string(evidence_id) + "/versions/" +
+                                    std::string(version_id) + "/part-urls",
+                                body_json.dump()));
+  CUSTODY_ASSIGN_OR_RETURN(const json document, ParseObject(body));
+  const auto parts = document.find("parts");
+  if (parts == document.end() || !parts->is_array() || parts->size() != part_numbers.size()) {
+    return UnexpectedResponse("part-urls did not return one URL per requested part");
+  }
+  std::vector<PartTransfer> transfers;
+  for (size_t i = 0; i < parts->size(); ++i) {
+    const json& part = (*parts)[i];
+    if (!part.is_object() || !part.contains("part_number") ||
+        !part["part_number"].is_number_integer() ||
+        part["part_number"].get<int64_t>() != part_numbers[i]) {
+      return UnexpectedResponse("part-urls returned the parts in another order");
+    }
+    PartTransfer transfer;
+    transfer.part_number = part_numbers[i];
+    CUSTODY_ASSIGN_OR_RETURN(transfer.transfer, ParseTransfer(part, "PUT"));
+    transfers.push_back(std::move(transfer));
+  }
+  return transfers;
+}
+
+Result<MultipartState> ApiClient::UploadedParts(std::string_view evidence_id,
+                                                std::string_view version_id) {
+  CUSTODY_ASSIGN_OR_RETURN(const std::string body,
+                           Call("GET",
+                                "/evidence/" + std::string(evidence_id) + "/versions/" +
+                                    std::string(version_id) + "/parts",
+                                std::nullopt));
+  CUSTODY_ASSIGN_OR_RETURN(const json document, ParseObject(body));
+  const auto part_size = document.find("part_size");
+  const auto part_count = document.find("part_count");
+  const auto uploaded = document.find("uploaded");
+  if (part_size == document.end() || !part_size->is_number_unsigned() ||
+      part_count == document.end() || !part_count->is_number_unsigned() ||
+      uploaded == document.end() || !uploaded->is_array()) {
+    return UnexpectedResponse("the parts response lacks part_size, part_count or uploaded");
+  }
+  MultipartState state;
+  state.part_size = part_size->get<uint64_t>();
+  state.part_count = part_count->get<uint64_t>();
+  for (const json& part : *uploaded) {
+    if (!part.is_object() || !part.contains("part_number") ||
+        !part["part_number"].is_number_integer()) {
+      return UnexpectedResponse("the parts response has a part without a part_number");
+    }
+    state.uploaded.push_back(part["part_number"].get<int>());
+  }
+  std::sort(state.uploaded.begin(), state.uploaded.end());
+  return state;
 }
 
 Result<PresignedTransfer> ApiClient::CreateDownload(std::string_view evidence_id,

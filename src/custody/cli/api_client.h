@@ -63,11 +63,29 @@ struct VersionRequest {
   std::string sha256_hex;
   std::string md5_hex;
   std::string media_type;
+  // A multipart upload sets both: the size of every part but the last, and each part's MD5.
+  uint64_t part_size = 0;
+  std::vector<std::string> part_md5s = {};
 };
 
 struct NewVersion {
   Version version;
-  PresignedTransfer upload;
+  PresignedTransfer upload;  // empty for a multipart upload
+  uint64_t part_size = 0;    // above 0 for a multipart upload, whose parts need PartUrls
+};
+
+// The presigned UploadPart of one part of a multipart upload.
+struct PartTransfer {
+  int part_number = 0;
+  PresignedTransfer transfer;
+};
+
+// The state of a multipart upload: its part layout and the parts S3 has with their declared
+// size.
+struct MultipartState {
+  uint64_t part_size = 0;
+  uint64_t part_count = 0;
+  std::vector<int> uploaded;  // part numbers, ascending
 };
 
 // The server's error in an HTTP error response, mapped onto ErrorCode by HTTP status (400
@@ -103,6 +121,14 @@ class ApiClient {
                                                             std::string_view version_id);
 
   Result<Version> CompleteVersion(std::string_view evidence_id, std::string_view version_id);
+
+  // Presigned UploadPart requests for up to 100 parts of a pending multipart version.
+  Result<std::vector<PartTransfer>> PartUrls(std::string_view evidence_id,
+                                             std::string_view version_id,
+                                             const std::vector<int>& part_numbers);
+
+  // The part layout of a pending multipart version and the parts S3 already has.
+  Result<MultipartState> UploadedParts(std::string_view evidence_id, std::string_view version_id);
 
   Result<PresignedTransfer> CreateDownload(std::string_view evidence_id,
                                            std::string_view version_id);

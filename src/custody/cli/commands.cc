@@ -3,8 +3,10 @@
 #include <algorithm>
 #include <cctype>
 #include <optional>
+#include <set>
 #include <system_error>
 #include <utility>
+#include <vector>
 
 #include "custody/cli/download.h"
 #include "custody/cli/file.h"
@@ -14,12 +16,21 @@
 #include "custody/cli/terminal.h"
 #include "custody/cli/transfer.h"
 #include "custody/cli/upload.h"
+#include "custody/crypto/encoding.h"
 
 namespace custody::cli {
 namespace {
 
-// 5 GiB: S3's limit for one PUT, and the server's limit for a version.
-constexpr uint64_t kMaxUploadBytes = 5ULL * 1024 * 1024 * 1024;
+constexpr uint64_t kMiB = 1024 * 1024;
+// 5 TiB: S3's limit for an object, which a multipart upload reaches.
+constexpr uint64_t kMaxUploadBytes = 5ULL * 1024 * 1024 * kMiB;
+// Files above this size go up in parts: a failed part is sent again on its own, and a file
+// above S3's 5 GiB single-PUT limit needs parts anyway.
+constexpr uint64_t kMultipartThresholdBytes = 64 * kMiB;
+constexpr uint64_t kMinPartBytes = 8 * kMiB;
+constexpr uint64_t kMaxPartCount = 10000;
+// Part URLs are requested a few at a time, so that none expires while earlier parts upload.
+constexpr size_t kPartUrlBatch = 8;
 // The server's limit for an evidence item's title.
 constexpr size_t kMaxTitleBytes = 200;
 // A presigned URL kept from an earlier attempt is used again only with this much time left.
@@ -73,17 +84,37 @@ Status CheckEvidenceBelongsToEntity(ApiClient& api, const UploadOptions& options
   return Status::Ok();
 }
 
+// The part size of a multipart upload of `size` bytes, as the web app picks it: 8 MiB, or more
+// in whole MiB when 8 MiB parts would be more than 10000.
+uint64_t PartSizeFor(uint64_t size) {
+  const uint64_t smallest = (size + kMaxPartCount - 1) / kMaxPartCount;
+  const uint64_t whole_mib = (smallest + kMiB - 1) / kMiB * kMiB;
+  return std::max(kMinPartBytes, whole_mib);
+}
+
 Result<FileDigests> HashWithProgress(CommandContext& context, const std::filesystem::path& path,
-                                     uint64_t size) {
+                                     uint64_t size, uint64_t part_size) {
   ProgressReporter reporter(context.err, context.interactive, "hashing", "hashed", size);
-  Result<FileDigests> digests =
-      HashFile(path, [&reporter](uint64_t hashed) { reporter.Update(hashed); });
+  Result<FileDigests> digests = HashFile(
+      path, [&reporter](uint64_t hashed) { reporter.Update(hashed); }, part_size);
   reporter.Clear();
   return digests;
 }
 
-// PUTs the file and then completes the version. On a failure worth retrying, saves `record`
-// at the stage reached and adds a notice to the returned status.
+// Completes the record's version and prints it.
+Status CompleteAndReport(CommandContext& context, ResumeRecord& record) {
+  record.stage = ResumeStage::kComplete;
+  CUSTODY_ASSIGN_OR_RETURN(const Version version,
+                           context.api.CompleteVersion(record.evidence_id, record.version_id));
+  context.out << "version " << version.id << " " << SanitizeForTerminal(version.status) << "\n";
+  if (version.status != "stored") {
+    return Conflict("version " + version.id + " is " + SanitizeForTerminal(version.status) +
+                    " after completion: " + SanitizeForTerminal(version.failure_reason));
+  }
+  return Status::Ok();
+}
+
+// PUTs the file and then completes the version.
 Status PutAndComplete(CommandContext& context, ResumeRecord& record,
                       const PresignedTransfer& upload) {
   const FileDigests digests{record.size, record.sha256_hex, record.md5_hex};
@@ -95,16 +126,84 @@ Status PutAndComplete(CommandContext& context, ResumeRecord& record,
     return put;
   }
   reporter.Finish(record.size);
+  return CompleteAndReport(context, record);
+}
 
-  record.stage = ResumeStage::kComplete;
-  CUSTODY_ASSIGN_OR_RETURN(const Version version,
-                           context.api.CompleteVersion(record.evidence_id, record.version_id));
-  context.out << "version " << version.id << " " << SanitizeForTerminal(version.status) << "\n";
-  if (version.status != "stored") {
-    return Conflict("version " + version.id + " is " + SanitizeForTerminal(version.status) +
-                    " after completion: " + SanitizeForTerminal(version.failure_reason));
+// The MD5 a presigned UploadPart signs, from its Content-MD5 header (base64), as hex.
+Result<std::string> SignedPartMd5(const PartTransfer& part) {
+  for (const auto& [name, value] : part.transfer.headers) {
+    if (name.size() == 11 &&
+        std::equal(name.begin(), name.end(), "content-md5", [](char a, char b) {
+          return std::tolower(static_cast<unsigned char>(a)) == b;
+        })) {
+      const std::optional<std::string> digest = crypto::Base64Decode(value);
+      if (digest.has_value() && digest->size() == 16) {
+        return crypto::HexEncode(*digest);
+      }
+    }
   }
-  return Status::Ok();
+  return Internal("the presigned URL of part " + std::to_string(part.part_number) +
+                  " signs no valid Content-MD5");
+}
+
+// Uploads the parts of the record's multipart version that S3 does not have yet, then
+// completes the version. Running it again after a failure sends only the missing parts.
+Status UploadPartsAndComplete(CommandContext& context, ResumeRecord& record) {
+  CUSTODY_ASSIGN_OR_RETURN(const MultipartState state,
+                           context.api.UploadedParts(record.evidence_id, record.version_id));
+  if (state.part_size == 0 ||
+      state.part_count != (record.size + state.part_size - 1) / state.part_size) {
+    return Internal("the server reports " + std::to_string(state.part_count) + " parts of " +
+                    std::to_string(state.part_size) + " bytes for a file of " +
+                    std::to_string(record.size) + " bytes");
+  }
+  const std::set<int> uploaded(state.uploaded.begin(), state.uploaded.end());
+  std::vector<int> missing;
+  uint64_t sent = 0;
+  for (uint64_t number = 1; number <= state.part_count; ++number) {
+    const uint64_t offset = (number - 1) * state.part_size;
+    if (uploaded.count(static_cast<int>(number)) > 0) {
+      sent += std::min(state.part_size, record.size - offset);
+    } else {
+      missing.push_back(static_cast<int>(number));
+    }
+  }
+
+  ProgressReporter reporter(context.err, context.interactive, "upload", "uploaded", record.size);
+  for (size_t first = 0; first < missing.size(); first += kPartUrlBatch) {
+    const std::vector<int> batch(missing.begin() + static_cast<std::ptrdiff_t>(first),
+                                 missing.begin() + static_cast<std::ptrdiff_t>(std::min(
+                                                       missing.size(), first + kPartUrlBatch)));
+    Result<std::vector<PartTransfer>> parts =
+        context.api.PartUrls(record.evidence_id, record.version_id, batch);
+    if (!parts.ok()) {
+      reporter.Clear();
+      return parts.status();
+    }
+    for (const PartTransfer& part : *parts) {
+      FilePart file_part;
+      file_part.offset = static_cast<uint64_t>(part.part_number - 1) * state.part_size;
+      file_part.length = std::min(state.part_size, record.size - file_part.offset);
+      file_part.file_size = record.size;
+      Result<std::string> md5 = SignedPartMd5(part);
+      if (!md5.ok()) {
+        reporter.Clear();
+        return md5.status();
+      }
+      file_part.md5_hex = std::move(md5).value();
+      const Status put = PutFilePart(context.s3, part.transfer, record.file_path, file_part,
+                                     [&reporter, sent](const aws::TransferProgress& progress) {
+                                       reporter.Update(sent + progress.bytes_sent);
+                                     });
+      if (!put.ok()) {
+        reporter.Clear();
+        return put.WithContext("part " + std::to_string(part.part_number));
+      }
+      sent += file_part.length;
+    }
+  }
+  reporter.Finish(record.size);
+  return CompleteAndReport(context, record);
 }
 
 // Saves the record for `custody resume` and returns `failure` with where it went.
@@ -150,12 +249,12 @@ Status RunUpload(CommandContext& context, const UploadOptions& options) {
   }
   CUSTODY_ASSIGN_OR_RETURN(InputFile file, OpenInputFile(path));
   if (file.size == 0) {
-    return InvalidArgument(options.file + " is empty; Custody stores files of 1 byte to 5 GiB",
+    return InvalidArgument(options.file + " is empty; Custody stores files of 1 byte to 5 TiB",
                            "FILE");
   }
   if (file.size > kMaxUploadBytes) {
     return InvalidArgument(options.file + " has " + std::to_string(file.size) +
-                               " bytes; one upload takes at most 5 GiB (5368709120 bytes)",
+                               " bytes; one upload takes at most 5 TiB (5497558138880 bytes)",
                            "FILE");
   }
   const uint64_t size = file.size;
@@ -166,7 +265,9 @@ Status RunUpload(CommandContext& context, const UploadOptions& options) {
     CUSTODY_RETURN_IF_ERROR(CheckEvidenceBelongsToEntity(context.api, options));
   }
 
-  CUSTODY_ASSIGN_OR_RETURN(const FileDigests digests, HashWithProgress(context, path, size));
+  const uint64_t part_size = size > kMultipartThresholdBytes ? PartSizeFor(size) : 0;
+  CUSTODY_ASSIGN_OR_RETURN(const FileDigests digests,
+                           HashWithProgress(context, path, size, part_size));
 
   std::string evidence_id = options.evidence_id;
   if (evidence_id.empty()) {
@@ -185,6 +286,10 @@ Status RunUpload(CommandContext& context, const UploadOptions& options) {
   version_request.md5_hex = digests.md5_hex;
   version_request.media_type =
       options.media_type.empty() ? GuessMediaType(file_name) : options.media_type;
+  if (part_size > 0) {
+    version_request.part_size = part_size;
+    version_request.part_md5s = digests.part_md5s;
+  }
   CUSTODY_ASSIGN_OR_RETURN(const NewVersion created,
                            context.api.CreateVersion(evidence_id, version_request));
   if (!IsPathSafeId(created.version.id)) {
@@ -203,7 +308,8 @@ Status RunUpload(CommandContext& context, const UploadOptions& options) {
   record.evidence_id = evidence_id;
   record.version_id = created.version.id;
 
-  const Status status = PutAndComplete(context, record, created.upload);
+  const Status status = created.part_size > 0 ? UploadPartsAndComplete(context, record)
+                                              : PutAndComplete(context, record, created.upload);
   if (!status.ok() && IsRetryable(status)) {
     return QueueForResume(context, record, status);
   }
@@ -303,6 +409,15 @@ Status ResumeOnce(CommandContext& context, ResumeRecord& record,
                       " after completion: " + SanitizeForTerminal(version.failure_reason));
     }
     return Status::Ok();
+  }
+
+  if (record.size > kMultipartThresholdBytes) {
+    // The server lists the parts S3 has, so only the others are sent again.
+    const Status status = UploadPartsAndComplete(context, record);
+    if (status.code() == ErrorCode::kConflict) {
+      return ReportIfStored(context, record, status);
+    }
+    return status;
   }
 
   if (fresh_upload) {

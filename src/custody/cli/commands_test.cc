@@ -297,6 +297,98 @@ TEST_F(CommandsTest, ResumeCompletionOnlyStage) {
   EXPECT_TRUE(Queue().empty());
 }
 
+// A file just over the multipart threshold of 64 MiB: eight 8 MiB parts and one of 1 byte.
+std::string MultipartContents() {
+  std::string contents(64 * 1024 * 1024 + 1, '\0');
+  for (size_t i = 0; i < contents.size(); i += 4096) {
+    contents[i] = static_cast<char>(i / 4096);
+  }
+  return contents;
+}
+
+TEST_F(CommandsTest, LargeFileUploadsInParts) {
+  custody_.s3_objects = &s3_.objects;
+  const std::string contents = MultipartContents();
+  const auto file = directory_.Write("dump.bin", contents);
+  UploadOptions options;
+  options.file = file.string();
+  options.entity_id = "ent_1";
+
+  const Status status = RunUpload(context_, options);
+  ASSERT_TRUE(status.ok()) << status.ToString() << "\n" << err_.str();
+  const auto declared = nlohmann::json::parse(custody_.bodies[1]);
+  constexpr size_t kPartSize = 8 * 1024 * 1024;
+  EXPECT_EQ(declared["part_size"], kPartSize);
+  ASSERT_EQ(declared["part_md5s"].size(), 9u);
+  for (size_t i = 0; i < 9; ++i) {
+    const std::string part = contents.substr(i * kPartSize, kPartSize);
+    EXPECT_EQ(declared["part_md5s"][i], crypto::HexEncode(crypto::Md5(part))) << i;
+    EXPECT_TRUE(s3_.objects["/bucket/ver_1/part-" + std::to_string(i + 1)] == part) << i;
+  }
+  const std::vector<std::string> expected_calls{
+      "POST /api/v1/entities/ent_1/evidence",
+      "POST /api/v1/evidence/evd_new/versions",
+      "GET /api/v1/evidence/evd_new/versions/ver_1/parts",
+      "POST /api/v1/evidence/evd_new/versions/ver_1/part-urls",
+      "POST /api/v1/evidence/evd_new/versions/ver_1/part-urls",
+      "POST /api/v1/evidence/evd_new/versions/ver_1/complete",
+  };
+  EXPECT_EQ(custody_.calls, expected_calls);
+  EXPECT_EQ(nlohmann::json::parse(custody_.bodies[3])["part_numbers"],
+            nlohmann::json({1, 2, 3, 4, 5, 6, 7, 8}));
+  EXPECT_EQ(nlohmann::json::parse(custody_.bodies[4])["part_numbers"], nlohmann::json({9}));
+  EXPECT_EQ(out_.str(), "evidence evd_new\nversion ver_1 stored\n");
+}
+
+TEST_F(CommandsTest, ResumeSendsOnlyMissingParts) {
+  custody_.s3_objects = &s3_.objects;
+  const std::string contents = MultipartContents();
+  const auto file = directory_.Write("dump.bin", contents);
+  UploadOptions options;
+  options.file = file.string();
+  options.entity_id = "ent_1";
+  s3_.failures_left = 1;
+  ASSERT_EQ(RunUpload(context_, options).code(), ErrorCode::kUnavailable);
+  ASSERT_EQ(Queue().size(), 1u);
+
+  // Parts 1 to 3 reached S3 in an earlier attempt, so only parts 4 to 9 go again.
+  constexpr size_t kPartSize = 8 * 1024 * 1024;
+  for (size_t i = 0; i < 3; ++i) {
+    s3_.objects["/bucket/ver_1/part-" + std::to_string(i + 1)] =
+        contents.substr(i * kPartSize, kPartSize);
+  }
+  const int requests_before = s3_.requests;
+  out_.str("");
+  const Status status = RunResume(context_, ResumeOptions{});
+  ASSERT_TRUE(status.ok()) << status.ToString() << "\n" << err_.str();
+  EXPECT_EQ(s3_.requests - requests_before, 6);
+  EXPECT_EQ(custody_.versions.size(), 1u) << "no second version";
+  EXPECT_EQ(custody_.versions["ver_1"]["status"], "stored");
+  EXPECT_EQ(out_.str(), "version ver_1 stored\n");
+  EXPECT_TRUE(Queue().empty());
+}
+
+TEST_F(CommandsTest, ChangedPartIsNotUploaded) {
+  custody_.s3_objects = &s3_.objects;
+  const std::string contents = MultipartContents();
+  const auto file = directory_.Write("dump.bin", contents);
+  // The file is hashed, then part 2 changes before it is sent: the CLI checks each part's
+  // bytes against the MD5 its URL signs.
+  custody_.before_part_urls = [&] {
+    std::string changed = contents;
+    changed[8 * 1024 * 1024 + 5] ^= 1;
+    directory_.Write("dump.bin", changed);
+  };
+  UploadOptions options;
+  options.file = file.string();
+  options.entity_id = "ent_1";
+
+  const Status status = RunUpload(context_, options);
+  EXPECT_EQ(status.code(), ErrorCode::kConflict) << status.ToString();
+  EXPECT_NE(status.message().find("changed"), std::string::npos) << status.message();
+  EXPECT_TRUE(Queue().empty());
+}
+
 TEST_F(CommandsTest, ResumeSkipsOtherServer) {
   ResumeRecord record;
   record.server_url = "https://other.example";

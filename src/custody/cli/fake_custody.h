@@ -1,6 +1,8 @@
 // A fake Custody API and a fake S3 for the command tests, both as HttpTransport handlers.
 #pragma once
 
+#include <algorithm>
+#include <functional>
 #include <map>
 #include <string>
 #include <vector>
@@ -9,6 +11,7 @@
 
 #include "custody/aws/fake_transport.h"
 #include "custody/cli/test_support.h"
+#include "custody/crypto/encoding.h"
 #include "custody/crypto/hash.h"
 
 namespace custody::cli::testing {
@@ -86,6 +89,12 @@ class FakeCustody {
       version["number"] = number;
       version["status"] = "pending";
       versions[id] = version;
+      if (body.contains("part_size")) {
+        const nlohmann::json upload = {{"method", "MULTIPART"},
+                                       {"part_size", body["part_size"]},
+                                       {"part_count", body["part_md5s"].size()}};
+        return JsonResponse(201, nlohmann::json{{"version", version}, {"upload", upload}}.dump());
+      }
       return JsonResponse(201, nlohmann::json{{"version", version}, {"upload", Upload(id)}}.dump());
     }
     const std::string version_id = rest.substr(1, rest.find('/', 1) - 1);
@@ -103,6 +112,13 @@ class FakeCustody {
       }
       return JsonResponse(200, Upload(version_id).dump());
     }
+    if (action == "part-urls" || action == "parts") {
+      if (action == "part-urls" && before_part_urls) {
+        before_part_urls();
+        before_part_urls = nullptr;
+      }
+      return HandleMultipart(version, action, request.body);
+    }
     if (action == "complete") {
       if (complete_failure != 0) {
         return ProblemResponse(complete_failure, "cannot verify the object now");
@@ -118,6 +134,53 @@ class FakeCustody {
                                    .dump());
     }
     return ProblemResponse(404, "no route " + path);
+  }
+
+  // part-urls and parts of a multipart version. A part counts as uploaded when `s3_objects`
+  // has "/bucket/<version id>/part-<n>" with the part's size.
+  Result<aws::HttpResponse> HandleMultipart(const nlohmann::json& version,
+                                            const std::string& action, const std::string& body) {
+    if (!version.contains("part_size")) {
+      return ProblemResponse(409, "the version is not a multipart upload");
+    }
+    if (version["status"] == "stored") {
+      return ProblemResponse(409, "already stored");
+    }
+    const uint64_t size = version["size"].get<uint64_t>();
+    const uint64_t part_size = version["part_size"].get<uint64_t>();
+    const std::string id = version["id"].get<std::string>();
+    const auto part_length = [&](uint64_t number) {
+      return std::min(part_size, size - (number - 1) * part_size);
+    };
+    if (action == "parts") {
+      nlohmann::json uploaded = nlohmann::json::array();
+      for (uint64_t number = 1; number <= version["part_md5s"].size(); ++number) {
+        const std::string key = "/bucket/" + id + "/part-" + std::to_string(number);
+        if (s3_objects != nullptr && s3_objects->count(key) > 0 &&
+            s3_objects->at(key).size() == part_length(number)) {
+          uploaded.push_back({{"part_number", number}, {"size", part_length(number)}});
+        }
+      }
+      return JsonResponse(200, nlohmann::json{{"part_size", part_size},
+                                              {"part_count", version["part_md5s"].size()},
+                                              {"uploaded", uploaded}}
+                                   .dump());
+    }
+    nlohmann::json parts = nlohmann::json::array();
+    const nlohmann::json requested = nlohmann::json::parse(body);
+    for (const auto& number : requested["part_numbers"]) {
+      const uint64_t n = number.get<uint64_t>();
+      const std::string md5_hex = version["part_md5s"][n - 1].get<std::string>();
+      parts.push_back({{"part_number", n},
+                       {"method", "PUT"},
+                       {"url", "https://s3.example/bucket/" + id + "/part-" + std::to_string(n) +
+                                   "?X-Amz-Signature=p"},
+                       {"headers",
+                        {{"Content-Length", std::to_string(part_length(n))},
+                         {"Content-MD5", crypto::Base64Encode(*crypto::HexDecode(md5_hex))}}},
+                       {"expires_at", "2030-01-01T00:05:00Z"}});
+    }
+    return JsonResponse(200, nlohmann::json{{"parts", parts}}.dump());
   }
 
   nlohmann::json Upload(const std::string& version_id) const {
@@ -144,6 +207,10 @@ class FakeCustody {
   std::map<std::string, nlohmann::json> versions;
   bool offers_upload_url = false;
   int complete_failure = 0;  // HTTP status returned by completion, 0 for success
+  // The fake S3's objects, which decide the parts a multipart version has.
+  const std::map<std::string, std::string>* s3_objects = nullptr;
+  // Runs once, before the first part-urls response.
+  std::function<void()> before_part_urls;
 
  private:
   std::map<std::string, nlohmann::json> items_;

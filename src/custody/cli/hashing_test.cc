@@ -72,5 +72,29 @@ TEST(HashFileTest, DirectoryIsRejected) {
   EXPECT_EQ(digests.status().code(), ErrorCode::kInvalidArgument);
 }
 
+TEST(HashFileTest, PartMd5sAcrossChunks) {
+  std::string contents;
+  for (size_t i = 0; i < 2 * 1024 * 1024 + 100; ++i) {
+    contents.push_back(static_cast<char>((i * 7 + i / 1000) & 0xFF));
+  }
+  TempDir directory;
+  const auto path = directory.Write("parts.bin", contents);
+  // 700 KiB parts do not line up with the 1 MiB read chunks.
+  constexpr uint64_t kPartSize = 700 * 1024;
+  Result<FileDigests> digests = HashFile(path, {}, kPartSize);
+  ASSERT_TRUE(digests.ok()) << digests.status().ToString();
+  ASSERT_EQ(digests->part_md5s.size(), 3u);
+  for (size_t i = 0; i < digests->part_md5s.size(); ++i) {
+    const std::string part = contents.substr(i * kPartSize, kPartSize);
+    EXPECT_EQ(digests->part_md5s[i], crypto::HexEncode(crypto::Md5(part))) << "part " << i + 1;
+  }
+  EXPECT_EQ(digests->md5_hex, crypto::HexEncode(crypto::Md5(contents)));
+
+  const Result<FileDigests> exact = HashFile(path, {}, contents.size());
+  ASSERT_TRUE(exact.ok());
+  EXPECT_EQ(exact->part_md5s, std::vector<std::string>{exact->md5_hex});
+  EXPECT_TRUE(HashFile(path)->part_md5s.empty());
+}
+
 }  // namespace
 }  // namespace custody::cli

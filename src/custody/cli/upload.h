@@ -1,7 +1,10 @@
-// The S3 half of an upload: the file's bytes streamed to a presigned PUT.
+// The S3 half of an upload: the file's bytes streamed to a presigned PUT, or one part of the
+// file to a presigned UploadPart.
 #pragma once
 
+#include <cstdint>
 #include <filesystem>
+#include <string>
 
 #include "custody/aws/http_transport.h"
 #include "custody/cli/api_client.h"
@@ -22,5 +25,20 @@ namespace custody::cli {
 Status PutFile(aws::HttpTransport& s3, const PresignedTransfer& upload,
                const std::filesystem::path& path, const FileDigests& digests,
                const aws::ProgressCallback& progress = {});
+
+// One part of a multipart upload: bytes [offset, offset + length) of a file of `file_size`
+// bytes, whose MD5 must be `md5_hex`.
+struct FilePart {
+  uint64_t offset = 0;
+  uint64_t length = 0;
+  uint64_t file_size = 0;
+  std::string md5_hex;
+};
+
+// Streams one part to S3 through `part`, a presigned UploadPart, with the same checks and
+// results as PutFile; the part's bytes must have its declared MD5.
+Status PutFilePart(aws::HttpTransport& s3, const PresignedTransfer& part,
+                   const std::filesystem::path& path, const FilePart& file_part,
+                   const aws::ProgressCallback& progress = {});
 
 }  // namespace custody::cli
