@@ -181,6 +181,9 @@ class WebAppTest(unittest.TestCase):
     def test_upload_download_and_roles_in_browser(self):
         setup = self.setup
         settings = self.flow_settings("main", "access-review.bin")
+        # One more than a page of the app's list, for the search's paging.
+        for number in range(26):
+            setup["admin"].create_evidence(setup["entity"]["id"], f"Paging check {number:02d}")
         body_bytes_before = setup["admin"].metric("custody_http_request_body_bytes_total")
         self.run_flow(settings)
         body_bytes_after = setup["admin"].metric("custody_http_request_body_bytes_total")

@@ -291,11 +291,20 @@ try {
     await page.getByText('1 item(s) shown for “sox AUDIT”.').waitFor();
     await page.getByRole('link', { name: 'Access review export' }).waitFor();
     await shot(page, 'search');
+    // The search pages like the plain list: 25 items, then "Load more".
+    await search.fill('paging check');
+    await page.getByText('25 item(s) shown for “paging check”; more can be loaded.').waitFor();
+    await page.getByRole('button', { name: 'Load more' }).click();
+    await page.getByText('26 item(s) shown for “paging check”.').waitFor();
+    assert.equal(await page.evaluate(() => document.activeElement.textContent), 'Paging check 00',
+      'the focus did not move to the first item that "Load more" added');
+    assert.equal(await page.getByRole('link', { name: /^Paging check/ }).count(), 26,
+      'the search pages did not list every matching item once');
     await search.fill('no such title');
     await page.getByText('No evidence matches the search.').waitFor();
     await search.fill('');
     await page.getByRole('link', { name: 'Access review export' }).waitFor();
-    step('the item is listed and the server search finds it by its description');
+    step('the server search finds items by description, in any case, and pages');
 
     // The session ends mid-work: the next page shows the sign-in and then returns to that page.
     await contributor.clearCookies();

@@ -248,8 +248,8 @@ async function evidenceList(entityId: string): Promise<HTMLElement[]> {
       const empty = query ? "No evidence matches the search." : "No evidence yet.";
       tbody.append(h("tr", {}, h("td", { colspan: "3" }, empty)));
     }
-    const shown = `${items.length} item(s) shown${cursor === null ? "" : ", more to load"}`;
-    count.textContent = query ? `${shown} for “${query}”.` : `${shown}.`;
+    const shown = `${items.length} item(s) shown${query ? ` for “${query}”` : ""}`;
+    count.textContent = cursor === null ? `${shown}.` : `${shown}; more can be loaded.`;
     more.hidden = cursor === null;
   };
 
@@ -289,9 +289,12 @@ async function evidenceList(entityId: string): Promise<HTMLElement[]> {
       void loadPage().catch(handleError);
     }, SEARCH_DELAY_MS);
   });
+  // The focus moves to the first new item, because the button disappears after the last page.
   more.addEventListener("click", () => {
     more.disabled = true;
+    const firstNew = items.length;
     void loadPage()
+      .then(() => tbody.rows[firstNew]?.querySelector("a")?.focus())
       .catch(handleError)
       .finally(() => {
         more.disabled = false;
