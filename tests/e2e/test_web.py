@@ -194,8 +194,8 @@ class WebAppTest(unittest.TestCase):
         head = self.assert_stored_with_kms(setup["entity"]["id"], "large-access-review.bin",
                                            LARGE_FILE_SIZE)
         self.assertTrue(head["ETag"].strip('"').endswith(f"-{LARGE_FILE_PARTS}"), head["ETag"])
-        for name in ("sign-in", "entity", "evidence", "evidence-multipart", "sign-in-queued",
-                     "search", "not-found", "viewer-entity"):
+        for name in ("sign-in", "entity", "evidence", "upload-progress", "evidence-multipart",
+                     "sign-in-queued", "search", "not-found", "viewer-entity"):
             path = os.path.join(settings["screenshot_dir"], f"{name}.png")
             self.assertTrue(os.path.isfile(path), name)
 

@@ -266,7 +266,17 @@ try {
     // computes its checksums. The console check catches a worker that the CSP blocked.
     const workers = [];
     page.on('worker', (worker) => workers.push(worker.url()));
+    // Uploads are slowed down until the screenshot shows the progress bar mid-upload.
+    const network = await contributor.newCDPSession(page);
+    await network.send('Network.emulateNetworkConditions', {
+      offline: false, latency: 0, downloadThroughput: -1, uploadThroughput: 2 * 1024 * 1024,
+    });
     await page.locator('#file-input').setInputFiles(settings.large_file_path);
+    await page.locator('li.upload[data-state="uploading"]').waitFor();
+    await shot(page, 'upload-progress');
+    await network.send('Network.emulateNetworkConditions', {
+      offline: false, latency: 0, downloadThroughput: -1, uploadThroughput: -1,
+    });
     await uploadedAndDownloaded(page, settings.large_file_path, 'evidence-multipart');
     assert.ok(workers.some((url) => url.includes('/assets/checksum-worker')),
       `no checksum worker started; workers: ${JSON.stringify(workers)}`);
