@@ -159,6 +159,7 @@ json AwsConnectionJson(const evidence::StoredAwsConnection& stored, const std::s
   // The aws module writes the document that `aws s3api put-bucket-cors` takes; it is parsed
   // here only to embed it as an object rather than as a string.
   out["bucket_cors"] = json::parse(aws::BucketCorsJson({public_url}));
+  out["bucket_lifecycle"] = json::parse(aws::BucketLifecycleJson(stored.connection.key_prefix));
   return out;
 }
 

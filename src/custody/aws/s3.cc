@@ -267,4 +267,12 @@ std::string BucketCorsJson(const std::vector<std::string>& allowed_origins) {
          ", \"MaxAgeSeconds\": " + std::to_string(kCorsMaxAgeSeconds) + "}]}";
 }
 
+std::string BucketLifecycleJson(std::string_view key_prefix, int days) {
+  return "{\"Rules\": [{\"ID\": \"abort-incomplete-custody-uploads\", \"Status\": \"Enabled\", "
+         "\"Filter\": {\"Prefix\": " +
+         JsonString(key_prefix) +
+         "}, \"AbortIncompleteMultipartUpload\": {\"DaysAfterInitiation\": " +
+         std::to_string(days) + "}}]}";
+}
+
 }  // namespace custody::aws

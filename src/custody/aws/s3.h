@@ -159,4 +159,13 @@ class S3Client {
 std::string BucketCorsXml(const std::vector<std::string>& allowed_origins);
 std::string BucketCorsJson(const std::vector<std::string>& allowed_origins);
 
+// Days after which the recommended lifecycle rule aborts an unfinished multipart upload, which
+// otherwise keeps its parts, and their storage cost, in the bucket.
+inline constexpr int kAbortIncompleteUploadDays = 7;
+
+// The lifecycle rule that aborts multipart uploads under `key_prefix` that are still unfinished
+// after `days`, as the JSON `aws s3api put-bucket-lifecycle-configuration
+// --lifecycle-configuration` takes.
+std::string BucketLifecycleJson(std::string_view key_prefix, int days = kAbortIncompleteUploadDays);
+
 }  // namespace custody::aws

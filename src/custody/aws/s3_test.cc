@@ -197,5 +197,14 @@ TEST(BucketCorsTest, ListsOriginsAndSignedHeaders) {
   EXPECT_NE(xml.find("<AllowedHeader>x-amz-checksum-sha256</AllowedHeader>"), std::string::npos);
 }
 
+TEST(BucketLifecycleTest, AbortsUnfinishedUploadsUnderPrefix) {
+  EXPECT_EQ(BucketLifecycleJson("evidence/"),
+            "{\"Rules\": [{\"ID\": \"abort-incomplete-custody-uploads\", \"Status\": \"Enabled\", "
+            "\"Filter\": {\"Prefix\": \"evidence/\"}, \"AbortIncompleteMultipartUpload\": "
+            "{\"DaysAfterInitiation\": 7}}]}");
+  EXPECT_NE(BucketLifecycleJson("a\"b/", 3).find("\"Prefix\": \"a\\\"b/\"}"), std::string::npos);
+  EXPECT_NE(BucketLifecycleJson("", 3).find("\"DaysAfterInitiation\": 3"), std::string::npos);
+}
+
 }  // namespace
 }  // namespace custody::aws
