@@ -70,6 +70,7 @@ Status AwsFailure(const Status& status, std::string_view operation) {
   }
   switch (status.code()) {
     case ErrorCode::kUpstreamFailed:
+    case ErrorCode::kNotFound:  // S3's 404, such as NoSuchBucket
       return UpstreamFailed("the organization's AWS account rejected the request to " + context);
     case ErrorCode::kFailedPrecondition:
       return FailedPrecondition("the AWS connection cannot be used to " + context);

@@ -125,6 +125,9 @@ class ServiceTest : public authz::testing::TreeTest {
       return Unavailable("connection refused");
     }
     if (request.method == "POST" && request.url.find("?uploads=") != std::string::npos) {
+      if (create_status_ != 200) {
+        return Respond(create_status_, "<Error><Code>NoSuchBucket</Code></Error>");
+      }
       upload_exists_ = true;
       return Respond(200,
                      "<InitiateMultipartUploadResult><UploadId>up-1</UploadId>"
@@ -248,6 +251,7 @@ class ServiceTest : public authz::testing::TreeTest {
   int requests_ = 0;
   // The fake multipart upload: part number to (size, ETag).
   bool upload_exists_ = false;
+  int create_status_ = 200;  // the HTTP status of CreateMultipartUpload
   std::map<int, std::pair<uint64_t, std::string>> parts_;
   int completes_ = 0;
   std::string complete_error_;  // an <Error> code that CompleteMultipartUpload returns with 200
@@ -729,6 +733,14 @@ TEST_F(MultipartServiceTest, S3DownCreatesNothing) {
   EXPECT_EQ(grant.status().code(), ErrorCode::kUnavailable);
   EXPECT_EQ(CountVersions(), 0);
   EXPECT_TRUE(RecordsOf(bob).empty());
+}
+
+TEST_F(MultipartServiceTest, MissingBucketIsUpstreamFailure) {
+  const EvidenceItem item = CreateItem(e1);
+  create_status_ = 404;
+  const Result<UploadGrant> grant = service_.RequestUpload(As("bob"), item.id, TwoPartFile());
+  EXPECT_EQ(grant.status().code(), ErrorCode::kUpstreamFailed) << grant.status().ToString();
+  EXPECT_EQ(CountVersions(), 0);
 }
 
 TEST_F(MultipartServiceTest, FailedInsertAbortsUpload) {
