@@ -81,6 +81,10 @@ class ServiceTest : public authz::testing::TreeTest {
   Result<HttpResponse> Handle(const HttpRequest& request) {
     if (request.url.rfind(kStsEndpoint, 0) == 0) {
       sts_bodies_.push_back(request.body);
+      if (on_assume_role_) {
+        on_assume_role_();
+        on_assume_role_ = nullptr;
+      }
       if (sts_down_) {
         return Unavailable("connection refused");
       }
@@ -251,7 +255,8 @@ class ServiceTest : public authz::testing::TreeTest {
   int requests_ = 0;
   // The fake multipart upload: part number to (size, ETag).
   bool upload_exists_ = false;
-  int create_status_ = 200;  // the HTTP status of CreateMultipartUpload
+  int create_status_ = 200;               // the HTTP status of CreateMultipartUpload
+  std::function<void()> on_assume_role_;  // runs once, inside the next AssumeRole call
   std::map<int, std::pair<uint64_t, std::string>> parts_;
   int completes_ = 0;
   std::string complete_error_;  // an <Error> code that CompleteMultipartUpload returns with 200
@@ -741,6 +746,33 @@ TEST_F(MultipartServiceTest, MissingBucketIsUpstreamFailure) {
   const Result<UploadGrant> grant = service_.RequestUpload(As("bob"), item.id, TwoPartFile());
   EXPECT_EQ(grant.status().code(), ErrorCode::kUpstreamFailed) << grant.status().ToString();
   EXPECT_EQ(CountVersions(), 0);
+}
+
+TEST_F(MultipartServiceTest, ConnectionChangeAbortsUpload) {
+  const EvidenceItem item = CreateItem(e1);
+  // The admin moves the key prefix after the upload was authorized but before S3 starts it,
+  // so the object key no longer lies under the connection's prefix.
+  on_assume_role_ = [&] {
+    aws::AwsConnection settings;
+    settings.role_arn = "arn:aws:iam:::role/EvidenceUploader";
+    settings.bucket = "evidence";
+    settings.region = "us-east-1";
+    settings.kms_key_id = std::string(kKmsKey);
+    settings.key_prefix = "moved/";
+    settings.endpoint = std::string(kS3Endpoint);
+    const Status changed = db().Write([&](store::Transaction& tx) {
+      return PutAwsConnection(tx, clock_, "org_A", settings, false).status();
+    });
+    ASSERT_TRUE(changed.ok()) << changed.ToString();
+  };
+  const RequestContext bob = As("bob");
+  const Result<UploadGrant> grant = service_.RequestUpload(bob, item.id, TwoPartFile());
+  EXPECT_EQ(grant.status().code(), ErrorCode::kConflict) << grant.status().ToString();
+  ExpectRecord(bob, "deny", "connection_changed");
+  EXPECT_EQ(CountVersions(), 0);
+  ASSERT_EQ(multipart_requests_.size(), 2u);
+  EXPECT_NE(multipart_requests_[0].find("/evidence/custody/"), std::string::npos);
+  EXPECT_EQ(multipart_requests_[1].rfind("DELETE ", 0), 0u) << multipart_requests_[1];
 }
 
 TEST_F(MultipartServiceTest, FailedInsertAbortsUpload) {
