@@ -335,8 +335,10 @@ async function entityPage(entityId: string): Promise<void> {
               description: description.value,
             });
             // The item page shows the stored versions. After a failure the progress list stays,
-            // so the user sees which file failed and why.
-            if (await uploadFiles(item.id, chosen, uploads)) {
+            // so the user sees which file failed and why. A user who left the page during a
+            // long upload stays where they went.
+            const startedAt = location.pathname;
+            if ((await uploadFiles(item.id, chosen, uploads)) && location.pathname === startedAt) {
               navigate(`/evidence/${item.id}`);
             }
           })().catch(handleError);
@@ -451,8 +453,10 @@ async function evidencePage(evidenceId: string): Promise<void> {
       { class: "card", "aria-labelledby": "upload-heading" },
       h("h2", { id: "upload-heading" }, "Upload a new version"),
       uploadPanel((files) => {
+        const startedAt = location.pathname;
         void uploadFiles(item.id, files, uploads)
-          .then(() => evidencePage(evidenceId))
+          // Redraws the versions, unless the user has left the page during the upload.
+          .then(() => (location.pathname === startedAt ? evidencePage(evidenceId) : undefined))
           .catch(handleError);
       }, "Upload files"),
       uploads,
