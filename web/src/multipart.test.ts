@@ -176,6 +176,15 @@ describe("uploadMultipart", () => {
     expect(bucket.puts).toHaveLength(3);
   });
 
+  it("leaves a vanished upload to complete", async () => {
+    fakeBucket({ fileSize: 45 });
+    vi.mocked(api).mockRejectedValueOnce(new ApiError(409, "the multipart upload no longer exists"));
+    await uploadMultipart(job(45, true));
+
+    expect(putToS3).not.toHaveBeenCalled();
+    expect(vi.mocked(api).mock.calls).toHaveLength(1);
+  });
+
   it("rejects a file of another size", async () => {
     fakeBucket({ fileSize: 45 });
     const wrong = { ...job(45, true), file: new Blob([new Uint8Array(60)]) };

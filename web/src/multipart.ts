@@ -111,12 +111,25 @@ async function missingParts(
 
 // PUTs every part that S3 does not store yet, up to three at a time. After the first failure no
 // new part starts, the parts in flight finish, and the first error is thrown, so that a resume
-// finds as many parts in S3 as possible.
+// finds as many parts in S3 as possible. Returns without a PUT when S3 no longer knows the
+// upload, so that the caller's `complete` decides: it stores a version whose upload S3 already
+// assembled (a crash between S3 and custodyd), and fails one whose upload was aborted.
 export async function uploadMultipart(job: MultipartJob): Promise<void> {
   if (job.plan.partCount !== Math.ceil(job.file.size / job.plan.partSize)) {
     throw new Error(SIZE_MISMATCH);
   }
-  const { missing, storedBytes } = await missingParts(job);
+  let parts: { missing: number[]; storedBytes: number };
+  try {
+    parts = await missingParts(job);
+  } catch (error) {
+    // For a pending multipart version, `.../parts` returns 409 only when S3 has no such upload.
+    if (error instanceof ApiError && error.status === 409) {
+      job.onLoaded(job.file.size);
+      return;
+    }
+    throw error;
+  }
+  const { missing, storedBytes } = parts;
   const urls = new PartUrlCache(job, missing);
   const inFlight = new Map<number, number>();
   let finished = storedBytes;
