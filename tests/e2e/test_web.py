@@ -195,7 +195,7 @@ class WebAppTest(unittest.TestCase):
                                            LARGE_FILE_SIZE)
         self.assertTrue(head["ETag"].strip('"').endswith(f"-{LARGE_FILE_PARTS}"), head["ETag"])
         for name in ("sign-in", "entity", "evidence", "upload-progress", "evidence-multipart",
-                     "sign-in-queued", "search", "not-found", "viewer-entity"):
+                     "sign-in-queued", "search", "not-found", "home", "viewer-entity"):
             path = os.path.join(settings["screenshot_dir"], f"{name}.png")
             self.assertTrue(os.path.isfile(path), name)
 

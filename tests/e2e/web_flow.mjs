@@ -328,6 +328,12 @@ try {
     await shot(page, 'not-found');
     step('an out-of-scope evidence URL shows not found');
 
+    await page.getByRole('link', { name: 'All entities' }).click();
+    await page.getByRole('heading', { name: 'Entities' }).waitFor();
+    await page.getByRole('link', { name: settings.entity_name }).waitFor();
+    await shot(page, 'home');
+    step('the home page lists the entities in scope');
+
     // ---- A viewer sees no upload action, and a forced request is rejected.
     const viewer = await browser.newContext({ viewport: VIEWPORT });
     viewer.setDefaultTimeout(STEP_TIMEOUT_MS);
