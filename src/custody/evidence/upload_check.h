@@ -49,7 +49,8 @@ std::optional<UploadMismatch> CheckUploadedObject(const EvidenceVersion& version
 bool EtagsArePlaintextMd5(const aws::AwsConnection& connection);
 
 // The ETag S3 gives an object assembled from parts whose ETags are `part_etags_hex`: the MD5
-// of the binary part ETags, a dash and the part count ("<32 hex>-<count>").
+// of the binary part ETags, a dash and the part count ("<32 hex>-<count>"). HEAD on Ceph RGW 16
+// reports this for an SSE-KMS multipart object, computed from the plaintext part MD5s.
 std::string MultipartEtag(const std::vector<std::string>& part_etags_hex);
 
 // Checks what ListParts reports against the declared parts before the upload is completed:
