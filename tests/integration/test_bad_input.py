@@ -43,7 +43,7 @@ GENERAL_CASES = [
                   content_type=None),
     evidence_case("text/plain Content-Type", {"title": "x", "description": ""}, status=415,
                   content_type="text/plain"),
-    evidence_case("body over 64 KiB", {"title": "x", "description": "a" * 100_000}, status=413),
+    evidence_case("body over 512 KiB", {"title": "x", "description": "a" * 600_000}, status=413),
     Case("entity kind unknown", "POST", "/api/v1/entities",
          {"name": "x", "kind": "planet", "parent_id": "{entity}"}, names=("kind",)),
     Case("entity name of wrong type", "POST", "/api/v1/entities",

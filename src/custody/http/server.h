@@ -25,7 +25,7 @@ struct ServerOptions {
   size_t io_threads = 1;              // threads that run sockets and parsing
   // A larger request body gets a 413 response. A Content-Length over the limit is rejected before
   // any of the body is read; a chunked body is rejected when the running total passes the limit.
-  uint64_t max_body_bytes = 65536;
+  uint64_t max_body_bytes = 524288;
   // A longer request line gets a 414 response, and a request line and header fields that
   // together exceed the limit get a 431. Both responses close the connection.
   size_t max_header_bytes = 16384;

@@ -24,7 +24,8 @@ struct ServerSection {
   uint16_t listen_port = 8080;                       // 0 lets the kernel pick a free port
   std::string public_url = "http://127.0.0.1:8080";  // without a trailing "/"
   int worker_threads = 4;
-  int64_t max_body_bytes = 65536;
+  // 512 KiB: a multipart upload of 10000 parts declares about 350 KB of part checksums.
+  int64_t max_body_bytes = 524288;
   // The folder of the web app's build output; empty serves no app.
   std::string web_root = DefaultWebRoot();
   // Origins besides the server's own that every app page may connect to (connect-src). A page

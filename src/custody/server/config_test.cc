@@ -29,7 +29,7 @@ TEST(Config, EmptyFileGivesDocumentedDefaults) {
   EXPECT_EQ(config->server.listen_port, 8080);
   EXPECT_EQ(config->server.public_url, "http://127.0.0.1:8080");
   EXPECT_EQ(config->server.worker_threads, 4);
-  EXPECT_EQ(config->server.max_body_bytes, 65536);
+  EXPECT_EQ(config->server.max_body_bytes, 524288);
   EXPECT_EQ(config->database.path, "var/custody.db");
   EXPECT_TRUE(config->aws.access_key_id.empty());
   EXPECT_TRUE(config->aws.secret_access_key.empty());
