@@ -1,7 +1,7 @@
 // Uploads one file as a new version: checksums in the browser, presigned PUTs straight to the
 // customer's bucket, then `complete`. Files up to 16 MiB go in one PUT and larger ones as a
 // multipart upload. The file's bytes never go to custodyd.
-import { api, type MultipartUpload, type UploadTarget, type Version } from "./api";
+import { api, ApiError, type MultipartUpload, type UploadTarget, type Version } from "./api";
 import {
   multipartChecksums,
   planParts,
@@ -124,12 +124,25 @@ async function uploadTarget(request: UploadRequest): Promise<UploadTarget> {
     checksums = await computeChecksums(file, request.onProgress);
     request.onChecksums(checksums);
   }
-  const target = await api<UploadTarget>("POST", `/api/v1/evidence/${evidenceId}/versions`, {
-    file_name: request.fileName,
-    size: file.size,
-    media_type: file.type || "application/octet-stream",
-    ...checksums,
-  });
+  let target: UploadTarget;
+  try {
+    target = await api<UploadTarget>("POST", `/api/v1/evidence/${evidenceId}/versions`, {
+      file_name: request.fileName,
+      size: file.size,
+      media_type: file.type || "application/octet-stream",
+      ...checksums,
+    });
+  } catch (error) {
+    // Each part MD5 adds about 35 bytes to the request, which custodyd's body limit caps.
+    if (error instanceof ApiError && error.status === 413 && checksums.part_md5s) {
+      throw new ApiError(
+        413,
+        `the file needs ${checksums.part_md5s.length} parts, more than custodyd's request ` +
+          "size limit (server.max_body_bytes) allows; ask an administrator to raise it",
+      );
+    }
+    throw error;
+  }
   request.onVersion(target.version.id);
   return target;
 }
