@@ -1087,5 +1087,34 @@ TEST_F(MultipartServiceTest, PartsCannotChange) {
   EXPECT_EQ(read.part_size, kPartSize);
 }
 
+TEST_F(MultipartServiceTest, PartsCannotBeAdded) {
+  const EvidenceItem item = CreateItem(e1);
+  const UploadGrant multipart = UploadTwoParts(item);
+  const Result<UploadGrant> single = service_.RequestUpload(As("bob"), item.id, HelloFile());
+  ASSERT_TRUE(single.ok()) << single.status().ToString();
+  const std::string md5 = "'" + std::string(32, 'c') + "'";
+  const auto insert = [&](const std::string& version_id, int part_number, int64_t size) {
+    return "INSERT INTO evidence_version_parts (version_id, part_number, size, md5) VALUES ('" +
+           version_id + "', " + std::to_string(part_number) + ", " + std::to_string(size) + ", " +
+           md5 + ")";
+  };
+  const std::vector<std::string> statements = {
+      // A third part of the two-part version, which would change its part count.
+      insert(multipart.version.id, 3, 5),
+      insert(multipart.version.id, 3, kPartSize),
+      // A part of a single-PUT version.
+      insert(single->version.id, 1, 5),
+  };
+  for (const std::string& sql : statements) {
+    const Status added =
+        db().Write([&](store::Transaction& tx) -> Status { return tx.Execute(sql).status(); });
+    EXPECT_FALSE(added.ok()) << sql;
+  }
+  const Result<std::vector<DeclaredPart>> parts = store::ReadReturning<std::vector<DeclaredPart>>(
+      db(), [&](store::Transaction& tx) { return GetDeclaredParts(tx, multipart.version); });
+  ASSERT_TRUE(parts.ok()) << parts.status().ToString();
+  EXPECT_EQ(parts->size(), 2u);
+}
+
 }  // namespace
 }  // namespace custody::evidence

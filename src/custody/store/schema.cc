@@ -776,6 +776,23 @@ BEGIN
 END;
 )sql";
 
+// Version 9: a part row can only be inserted for a pending multipart version, with a part
+// number within the version's part count and the size that the declaration gives it. All rows
+// are inserted with the version, so together with the primary key no row can be added later.
+constexpr std::string_view kSchemaVersion9DeclaredPartsOnly = R"sql(
+CREATE TRIGGER evidence_version_parts_declared_only BEFORE INSERT ON evidence_version_parts
+WHEN NOT EXISTS (
+  SELECT 1 FROM evidence_versions v
+  WHERE v.id = NEW.version_id
+    AND v.status = 'pending'
+    AND v.part_size IS NOT NULL
+    AND NEW.part_number <= (v.size + v.part_size - 1) / v.part_size
+    AND NEW.size = MIN(v.part_size, v.size - (NEW.part_number - 1) * v.part_size))
+BEGIN
+  SELECT RAISE(ABORT, 'a part row must be a declared part of a pending multipart evidence version');
+END;
+)sql";
+
 }  // namespace
 
 const std::vector<Migration>& CustodyMigrations() {
@@ -788,6 +805,7 @@ const std::vector<Migration>& CustodyMigrations() {
       {6, "saml service provider", std::string(kSchemaVersion6Saml)},
       {7, "multipart uploads", std::string(kSchemaVersion7Multipart)},
       {8, "audit trigger messages", std::string(kSchemaVersion8AuditTriggerMessages)},
+      {9, "declared parts only", std::string(kSchemaVersion9DeclaredPartsOnly)},
   };
   return kMigrations;
 }
