@@ -261,7 +261,7 @@ Result<UploadGrant> EvidenceService::RequestUpload(const RequestContext& context
 
   Result<aws::Credentials> credentials = CredentialsFor(context, stored.connection);
   if (!credentials.ok()) {
-    return AwsFailure(credentials.status(), "sign the upload");
+    return RecordAwsFailure(context, entry, credentials.status(), "sign the upload");
   }
   if (file.IsMultipart()) {
     return RequestMultipartUpload(context, entry, evidence_id, file, setup.item, stored,
@@ -313,7 +313,7 @@ Result<UploadGrant> EvidenceService::RequestMultipartUpload(
     log::Warn("CreateMultipartUpload failed", {{"request_id", context.request_id},
                                                {"version_id", start.version_id},
                                                {"error", upload_id.status().ToString()}});
-    return AwsFailure(upload_id.status(), "start the multipart upload");
+    return RecordAwsFailure(context, entry, upload_id.status(), "start the multipart upload");
   }
   start.upload_id = std::move(upload_id).value();
 
@@ -377,6 +377,15 @@ Result<EvidenceService::VersionTarget> EvidenceService::LoadPendingVersion(
       });
 }
 
+Status EvidenceService::RecordAwsFailure(const RequestContext& context, AuditEntry& entry,
+                                         const Status& status, std::string_view operation) {
+  const Status failure = AwsFailure(status, operation);
+  if (!IsDenial(failure)) {
+    return failure;
+  }
+  return RecordDenial(db_, clock_, context, entry, failure);
+}
+
 Status EvidenceService::RecordAllowed(const RequestContext& context, const AuditEntry& entry) {
   return db_.Write([&](store::Transaction& tx) {
     return AppendRecord(tx, clock_, context, entry, audit::kDecisionAllow, "");
@@ -401,7 +410,7 @@ Result<std::vector<PartUrl>> EvidenceService::PartUrls(const RequestContext& con
   const aws::AwsConnection& connection = target.connection->connection;
   Result<aws::Credentials> credentials = CredentialsFor(context, connection);
   if (!credentials.ok()) {
-    return AwsFailure(credentials.status(), "sign the part uploads");
+    return RecordAwsFailure(context, entry, credentials.status(), "sign the part uploads");
   }
   aws::PresignOptions presign_options;
   presign_options.allow_insecure_loopback = options_.allow_insecure_loopback;
@@ -419,7 +428,7 @@ Result<std::vector<PartUrl>> EvidenceService::PartUrls(const RequestContext& con
     Result<aws::PresignedRequest> request =
         aws::PresignUploadPart(connection, *credentials, upload, clock_, presign_options);
     if (!request.ok()) {
-      return AwsFailure(request.status(), "sign the part uploads");
+      return RecordAwsFailure(context, entry, request.status(), "sign the part uploads");
     }
     urls.push_back(PartUrl{part.part_number, std::move(request).value()});
   }
@@ -442,7 +451,7 @@ Result<UploadedParts> EvidenceService::ListUploadedParts(const RequestContext& c
 
   Result<aws::Credentials> credentials = CredentialsFor(context, connection);
   if (!credentials.ok()) {
-    return AwsFailure(credentials.status(), "list the uploaded parts");
+    return RecordAwsFailure(context, entry, credentials.status(), "list the uploaded parts");
   }
   Result<std::vector<aws::UploadedPart>> listed =
       s3_.ListParts(connection, *credentials, version.object_key, *version.upload_id);
@@ -456,7 +465,7 @@ Result<UploadedParts> EvidenceService::ListUploadedParts(const RequestContext& c
     log::Warn("ListParts failed", {{"request_id", context.request_id},
                                    {"version_id", version.id},
                                    {"error", listed.status().ToString()}});
-    return AwsFailure(listed.status(), "list the uploaded parts");
+    return RecordAwsFailure(context, entry, listed.status(), "list the uploaded parts");
   }
 
   const bool compare_md5s = EtagsArePlaintextMd5(connection);
@@ -520,11 +529,11 @@ Result<UploadGrant> EvidenceService::RenewUploadUrl(const RequestContext& contex
   const aws::AwsConnection& connection = target.connection->connection;
   Result<aws::Credentials> credentials = CredentialsFor(context, connection);
   if (!credentials.ok()) {
-    return AwsFailure(credentials.status(), "sign the upload");
+    return RecordAwsFailure(context, entry, credentials.status(), "sign the upload");
   }
   Result<aws::PresignedRequest> upload = PresignUpload(connection, *credentials, target.version);
   if (!upload.ok()) {
-    return AwsFailure(upload.status(), "sign the upload");
+    return RecordAwsFailure(context, entry, upload.status(), "sign the upload");
   }
 
   // The URL is handed out only once its record is written.
@@ -683,7 +692,7 @@ Result<aws::PresignedRequest> EvidenceService::RequestDownload(const RequestCont
 
   Result<aws::Credentials> credentials = CredentialsFor(context, connection);
   if (!credentials.ok()) {
-    return AwsFailure(credentials.status(), "sign the download");
+    return RecordAwsFailure(context, entry, credentials.status(), "sign the download");
   }
   aws::GetObjectDownload download;
   download.key = target.version.object_key;
@@ -691,13 +700,15 @@ Result<aws::PresignedRequest> EvidenceService::RequestDownload(const RequestCont
   download.ttl = options_.download_url_ttl;
   aws::PresignOptions presign_options;
   presign_options.allow_insecure_loopback = options_.allow_insecure_loopback;
-  CUSTODY_ASSIGN_OR_RETURN(
-      aws::PresignedRequest url,
-      aws::PresignGetObject(connection, *credentials, download, clock_, presign_options));
+  Result<aws::PresignedRequest> url =
+      aws::PresignGetObject(connection, *credentials, download, clock_, presign_options);
+  if (!url.ok()) {
+    return RecordAwsFailure(context, entry, url.status(), "sign the download");
+  }
 
   // The URL is handed out only once its record is written.
   CUSTODY_RETURN_IF_ERROR(RecordAllowed(context, entry));
-  return url;
+  return std::move(url).value();
 }
 
 }  // namespace custody::evidence

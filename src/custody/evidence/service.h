@@ -173,6 +173,10 @@ class EvidenceService {
                                            std::string_view evidence_id,
                                            std::string_view version_id, authz::Action action,
                                            std::string_view stored_message, bool multipart_only);
+  // Maps a failure of STS, S3 or presigning with AwsFailure. When that is a denial (409 for an
+  // AWS connection that cannot be used), also writes its deny record.
+  Status RecordAwsFailure(const RequestContext& context, AuditEntry& entry, const Status& status,
+                          std::string_view operation);
   // Writes the allow record of `entry`, in a transaction of its own.
   Status RecordAllowed(const RequestContext& context, const AuditEntry& entry);
   // Lists and checks the parts and completes the upload in S3. Returns the failure to report,

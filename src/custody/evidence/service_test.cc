@@ -1087,6 +1087,41 @@ TEST_F(MultipartServiceTest, PartsCannotChange) {
   EXPECT_EQ(read.part_size, kPartSize);
 }
 
+TEST_F(MultipartServiceTest, UnusableConnectionDenialsRecorded) {
+  const EvidenceItem item = CreateItem(e1);
+  const UploadGrant grant = UploadTwoParts(item);
+  // A plain-http loopback endpoint, saved while the server allowed one. This service does not
+  // allow it, so every S3 call and every presign fails with kFailedPrecondition (409).
+  aws::AwsConnection settings;
+  settings.role_arn = "arn:aws:iam:::role/EvidenceUploader";
+  settings.bucket = "evidence";
+  settings.region = "us-east-1";
+  settings.kms_key_id = std::string(kKmsKey);
+  settings.key_prefix = "custody/";
+  settings.endpoint = "http://127.0.0.1:7480";
+  ASSERT_TRUE(db().Write([&](store::Transaction& tx) {
+                    return PutAwsConnection(tx, clock_, "org_A", settings, true).status();
+                  })
+                  .ok());
+  const int64_t versions = CountVersions();
+
+  const RequestContext part_urls = As("bob");
+  EXPECT_EQ(service_.PartUrls(part_urls, item.id, grant.version.id, {1}).status().code(),
+            ErrorCode::kFailedPrecondition);
+  ExpectRecord(part_urls, "deny", "failed_precondition");
+
+  const RequestContext parts = As("bob");
+  EXPECT_EQ(service_.ListUploadedParts(parts, item.id, grant.version.id).status().code(),
+            ErrorCode::kFailedPrecondition);
+  ExpectRecord(parts, "deny", "failed_precondition");
+
+  const RequestContext create = As("bob");
+  EXPECT_EQ(service_.RequestUpload(create, item.id, TwoPartFile()).status().code(),
+            ErrorCode::kFailedPrecondition);
+  ExpectRecord(create, "deny", "failed_precondition");
+  EXPECT_EQ(CountVersions(), versions);
+}
+
 TEST_F(MultipartServiceTest, PartsCannotBeAdded) {
   const EvidenceItem item = CreateItem(e1);
   const UploadGrant multipart = UploadTwoParts(item);
