@@ -4,14 +4,14 @@
 //   {"phase", "base_url", "organization_id", "entity_id", "entity_name", "hidden_evidence_id",
 //    "file_path", "large_file_path", "screenshot_dir", "contributor": "alice", "viewer": "bob",
 //    "outage_evidence_id", "outage_title", "download_file_name", "download_expected_path",
-//    "screenshot_prefix", "profile_dir"}
+//    "screenshot_prefix", "profile_dir", "two_tabs"}
 // Phase "main" signs in, uploads a small file (one PUT) and a large one (multipart), downloads
 // both, searches and checks roles. Phase "queue" runs while the bucket is cut off: it uploads
 // into the queue, queues a download of `download_file_name` and reloads. Phase "interrupt"
 // runs while the proxy cuts part uploads after the first: the large file's upload stops and
 // is queued. Phase "resume" reopens the same browser profile after the bucket is back and
 // waits for the queued upload to be stored and, when `download_expected_path` is set, for the
-// queued download to start by itself with those bytes.
+// queued download to start by itself with those bytes. With `two_tabs` it opens the page twice.
 // The script exits 0 when every check passed and prints one line per step.
 import assert from 'node:assert/strict';
 import { createHash, randomBytes } from 'node:crypto';
@@ -118,10 +118,24 @@ async function resumePhase(page, outageErrors) {
   const download = settings.download_expected_path
     ? page.waitForEvent('download', { timeout: STEP_TIMEOUT_MS })
     : null;
-  await page.goto(`${settings.base_url}/evidence/${settings.outage_evidence_id}`);
-  const row = page.getByRole('row').filter({ hasText: fileName });
-  await row.getByText('stored', { exact: true }).waitFor();
-  await shot(page, `${settings.screenshot_prefix}-resumed`);
+  const url = `${settings.base_url}/evidence/${settings.outage_evidence_id}`;
+  const tabs = [page];
+  if (settings.two_tabs) {
+    // Both tabs start the shared queue at page load; the test's proxy log shows whether a
+    // part went twice. Only the tab that stored the upload redraws its page.
+    const other = await page.context().newPage();
+    watchConsole(other, 'second tab', outageErrors, new Set([401, 502, 503]));
+    tabs.push(other);
+    await Promise.all(tabs.map((tab) => tab.goto(url)));
+  } else {
+    await page.goto(url);
+  }
+  const storedTab = await Promise.any(tabs.map(async (tab) => {
+    const row = tab.getByRole('row').filter({ hasText: fileName });
+    await row.getByText('stored', { exact: true }).waitFor();
+    return tab;
+  }));
+  await shot(storedTab, `${settings.screenshot_prefix}-resumed`);
   step('the queued upload resumed by itself and is stored');
   if (download !== null) {
     const savedPath = join(downloads, 'queued-download.bin');

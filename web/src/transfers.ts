@@ -216,6 +216,7 @@ export async function downloadVersion(version: Version): Promise<"started" | "qu
 }
 
 let queueRunning = false;
+const QUEUE_LOCK = "custody-transfer-queue";
 
 // Returns true for the errors after which a queued transfer stays queued.
 function mustWait(error: unknown): boolean {
@@ -317,6 +318,24 @@ export async function runQueue(): Promise<void> {
   }
   queueRunning = true;
   try {
+    // The queue is shared by every tab of the browser profile. Only the tab that holds the
+    // lock works on it, so that no file or part is sent twice; the others skip this round.
+    if ("locks" in navigator) {
+      await navigator.locks.request(QUEUE_LOCK, { ifAvailable: true }, async (lock) => {
+        if (lock !== null) {
+          await runQueueOnce();
+        }
+      });
+    } else {
+      await runQueueOnce();
+    }
+  } finally {
+    queueRunning = false;
+  }
+}
+
+async function runQueueOnce(): Promise<void> {
+  try {
     const downloads = await queuedDownloads();
     const uploads = await queuedUploads();
     if (downloads.length === 0 && uploads.length === 0) {
@@ -338,7 +357,5 @@ export async function runQueue(): Promise<void> {
     } else {
       throw error;
     }
-  } finally {
-    queueRunning = false;
   }
 }
