@@ -319,7 +319,7 @@ export async function runQueue(): Promise<void> {
   queueRunning = true;
   try {
     // The queue is shared by every tab of the browser profile. Only the tab that holds the
-    // lock works on it, so that no file or part is sent twice; the others skip this round.
+    // lock works on it, so that no file or part is sent twice. The others skip this round.
     if ("locks" in navigator) {
       await navigator.locks.request(QUEUE_LOCK, { ifAvailable: true }, async (lock) => {
         if (lock !== null) {
