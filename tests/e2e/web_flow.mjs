@@ -122,7 +122,7 @@ async function resumePhase(page, outageErrors) {
   const tabs = [page];
   if (settings.two_tabs) {
     // Both tabs start the shared queue at page load; the test's proxy log shows whether a
-    // part went twice. Only the tab that stored the upload redraws its page.
+    // part went twice. The tab that stored the upload tells the other one to redraw.
     const other = await page.context().newPage();
     watchConsole(other, 'second tab', outageErrors, new Set([401, 502, 503]));
     tabs.push(other);
@@ -130,12 +130,11 @@ async function resumePhase(page, outageErrors) {
   } else {
     await page.goto(url);
   }
-  const storedTab = await Promise.any(tabs.map(async (tab) => {
+  for (const tab of tabs) {
     const row = tab.getByRole('row').filter({ hasText: fileName });
     await row.getByText('stored', { exact: true }).waitFor();
-    return tab;
-  }));
-  await shot(storedTab, `${settings.screenshot_prefix}-resumed`);
+  }
+  await shot(page, `${settings.screenshot_prefix}-resumed`);
   step('the queued upload resumed by itself and is stored');
   if (download !== null) {
     const savedPath = join(downloads, 'queued-download.bin');

@@ -38,10 +38,17 @@ export interface TransferHooks {
   signedIn: () => boolean;
 }
 
+const QUEUE_LOCK = "custody-transfer-queue";
+// Tells the other tabs of the profile that queued transfers finished, so they redraw too.
+const queueChannel = "BroadcastChannel" in window ? new BroadcastChannel(QUEUE_LOCK) : null;
+
 let hooks: TransferHooks | null = null;
 
 export function configureTransfers(shell: TransferHooks): void {
   hooks = shell;
+  if (queueChannel !== null) {
+    queueChannel.onmessage = () => shell.refresh();
+  }
 }
 
 function shell(): TransferHooks {
@@ -216,7 +223,6 @@ export async function downloadVersion(version: Version): Promise<"started" | "qu
 }
 
 let queueRunning = false;
-const QUEUE_LOCK = "custody-transfer-queue";
 
 // Returns true for the errors after which a queued transfer stays queued.
 function mustWait(error: unknown): boolean {
@@ -348,6 +354,7 @@ async function runQueueOnce(): Promise<void> {
     }
     if (started > 0 || stored > 0) {
       shell().refresh();
+      queueChannel?.postMessage({ started, stored });
     }
   } catch (error) {
     if (error instanceof SignInRequiredError) {
