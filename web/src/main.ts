@@ -407,8 +407,11 @@ async function evidencePage(evidenceId: string): Promise<void> {
     throw error;
   }
   const versions = await listAll<Version>(`/api/v1/evidence/${evidenceId}/versions`);
-  const queuedVersions = new Set((await queuedUploads()).map((upload) => upload.versionId));
-  const queuedDownloadIds = new Set((await queuedDownloads()).map((entry) => entry.versionId));
+  const userId = me?.user.id ?? "";
+  const queuedVersions = new Set((await queuedUploads(userId)).map((upload) => upload.versionId));
+  const queuedDownloadIds = new Set(
+    (await queuedDownloads(userId)).map((entry) => entry.versionId),
+  );
   const uploader = (userId: string) => (me !== null && userId === me.user.id ? "you" : userId);
   const stateText = (version: Version): string => {
     if (version.status === "stored") {
@@ -530,7 +533,7 @@ configureTransfers({
   showBanner,
   refresh: () => void render(false),
   requireSignIn: (error) => handleError(error),
-  signedIn: () => me !== null,
+  userId: () => me?.user.id ?? null,
 });
 window.addEventListener("popstate", () => void render());
 void render().then(() => runQueue());

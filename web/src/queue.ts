@@ -11,6 +11,7 @@ const DOWNLOADS = "downloads";
 
 export interface QueuedUpload {
   id?: number; // IndexedDB key, set when stored
+  userId?: string; // who queued it; absent in entries from before the field existed
   evidenceId: string;
   versionId: string | null; // the pending version, once custodyd created it
   file: Blob;
@@ -23,6 +24,7 @@ export interface QueuedUpload {
 
 export interface QueuedDownload {
   id?: number; // IndexedDB key, set when stored
+  userId?: string; // who queued it
   evidenceId: string;
   versionId: string;
   fileName: string;
@@ -68,8 +70,19 @@ export function enqueue(upload: QueuedUpload): Promise<IDBValidKey> {
   return withStore(UPLOADS, "readwrite", (store) => store.add(upload));
 }
 
-export function queuedUploads(): Promise<QueuedUpload[]> {
-  return withStore(UPLOADS, "readonly", (store) => store.getAll() as IDBRequest<QueuedUpload[]>);
+// A user sees and resumes only their own entries, because the queue belongs to the browser
+// profile, which several users may sign in to.
+function ownedBy<T extends { userId?: string }>(entries: T[], userId: string): T[] {
+  return entries.filter((entry) => entry.userId === undefined || entry.userId === userId);
+}
+
+export async function queuedUploads(userId: string): Promise<QueuedUpload[]> {
+  const all = await withStore(
+    UPLOADS,
+    "readonly",
+    (store) => store.getAll() as IDBRequest<QueuedUpload[]>,
+  );
+  return ownedBy(all, userId);
 }
 
 export function removeQueued(id: number): Promise<undefined> {
@@ -82,20 +95,23 @@ export function updateQueued(upload: QueuedUpload): Promise<IDBValidKey> {
 
 // Adds a download unless the same version already waits, so that repeated clicks during an
 // outage start one download afterwards.
-export async function enqueueDownload(download: QueuedDownload): Promise<void> {
-  const waiting = await queuedDownloads();
+export async function enqueueDownload(
+  download: QueuedDownload & { userId: string },
+): Promise<void> {
+  const waiting = await queuedDownloads(download.userId);
   if (waiting.some((entry) => entry.versionId === download.versionId)) {
     return;
   }
   await withStore(DOWNLOADS, "readwrite", (store) => store.add(download));
 }
 
-export function queuedDownloads(): Promise<QueuedDownload[]> {
-  return withStore(
+export async function queuedDownloads(userId: string): Promise<QueuedDownload[]> {
+  const all = await withStore(
     DOWNLOADS,
     "readonly",
     (store) => store.getAll() as IDBRequest<QueuedDownload[]>,
   );
+  return ownedBy(all, userId);
 }
 
 export function removeQueuedDownload(id: number): Promise<undefined> {

@@ -35,7 +35,8 @@ export interface TransferHooks {
   refresh: () => void;
   // Shows the sign-in form, keeping the queue.
   requireSignIn: (error: SignInRequiredError) => void;
-  signedIn: () => boolean;
+  // The signed-in user's id, or null before sign-in.
+  userId: () => string | null;
 }
 
 const QUEUE_LOCK = "custody-transfer-queue";
@@ -58,6 +59,15 @@ function shell(): TransferHooks {
   return hooks;
 }
 
+// Returns the signed-in user's id; the pages that start transfers exist only after sign-in.
+function signedInUser(): string {
+  const userId = shell().userId();
+  if (userId === null) {
+    throw new SignInRequiredError();
+  }
+  return userId;
+}
+
 function queueEntry(
   evidenceId: string,
   file: File,
@@ -65,6 +75,7 @@ function queueEntry(
   checksums: VersionChecksums | null,
 ): QueuedUpload {
   return {
+    userId: signedInUser(),
     evidenceId,
     versionId,
     file,
@@ -159,10 +170,14 @@ function namesSentence(count: number, noun: string, verb: string, names: string[
   return `${count} queued ${noun}(s) will ${verb} by themselves: ${names.join(", ")}.`;
 }
 
-// Shows the banner that lists the queued transfers, when there are any.
+// Shows the banner that lists the signed-in user's queued transfers, when there are any.
 export async function showQueueState(): Promise<void> {
-  const uploads = await queuedUploads();
-  const downloads = await queuedDownloads();
+  const userId = shell().userId();
+  if (userId === null) {
+    return;
+  }
+  const uploads = await queuedUploads(userId);
+  const downloads = await queuedDownloads(userId);
   if (uploads.length === 0 && downloads.length === 0) {
     return;
   }
@@ -212,6 +227,7 @@ export async function downloadVersion(version: Version): Promise<"started" | "qu
       throw error;
     }
     await enqueueDownload({
+      userId: signedInUser(),
       evidenceId: version.evidence_id,
       versionId: version.id,
       fileName: version.file_name,
@@ -254,8 +270,9 @@ async function runDownloadQueue(queued: QueuedDownload[]): Promise<number> {
 }
 
 // Returns a progress callback for a queued upload that shows a progress bar in the banner
-// once more bytes than the first "uploading" event reported reach the bucket. While the bucket stays unreachable nothing is shown,
-// so the retries every 5 seconds do not replace the banner that lists the queue.
+// once more bytes than the first "uploading" event reported reach the bucket. While the
+// bucket stays unreachable nothing is shown, so the retries every 5 seconds do not replace
+// the banner that lists the queue.
 function resumeProgress(fileName: string): (progress: UploadProgress) => void {
   let bar: HTMLProgressElement | null = null;
   let baseline: number | null = null;
@@ -315,11 +332,12 @@ async function runUploadQueue(queued: QueuedUpload[]): Promise<number> {
   return stored;
 }
 
-// Retries the queued downloads, then the queued uploads. A transfer that still cannot reach
-// the bucket stays queued, and one that fails for another reason leaves the queue with a
-// message. When the session has ended, the sign-in is shown and the queue waits for it.
+// Retries the signed-in user's queued downloads, then uploads. A transfer that still cannot
+// reach the bucket stays queued, and one that fails for another reason leaves the queue with
+// a message. When the session has ended, the sign-in is shown and the queue waits for it.
 export async function runQueue(): Promise<void> {
-  if (queueRunning || !shell().signedIn()) {
+  const userId = shell().userId();
+  if (queueRunning || userId === null) {
     return;
   }
   queueRunning = true;
@@ -329,21 +347,21 @@ export async function runQueue(): Promise<void> {
     if ("locks" in navigator) {
       await navigator.locks.request(QUEUE_LOCK, { ifAvailable: true }, async (lock) => {
         if (lock !== null) {
-          await runQueueOnce();
+          await runQueueOnce(userId);
         }
       });
     } else {
-      await runQueueOnce();
+      await runQueueOnce(userId);
     }
   } finally {
     queueRunning = false;
   }
 }
 
-async function runQueueOnce(): Promise<void> {
+async function runQueueOnce(userId: string): Promise<void> {
   try {
-    const downloads = await queuedDownloads();
-    const uploads = await queuedUploads();
+    const downloads = await queuedDownloads(userId);
+    const uploads = await queuedUploads(userId);
     if (downloads.length === 0 && uploads.length === 0) {
       return;
     }
