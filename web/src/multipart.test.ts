@@ -178,7 +178,8 @@ describe("uploadMultipart", () => {
 
   it("leaves a vanished upload to complete", async () => {
     fakeBucket({ fileSize: 45 });
-    vi.mocked(api).mockRejectedValueOnce(new ApiError(409, "the multipart upload no longer exists"));
+    const vanished = new ApiError(409, "the multipart upload no longer exists");
+    vi.mocked(api).mockRejectedValueOnce(vanished);
     await uploadMultipart(job(45, true));
 
     expect(putToS3).not.toHaveBeenCalled();
@@ -188,7 +189,8 @@ describe("uploadMultipart", () => {
   it("rejects a file of another size", async () => {
     fakeBucket({ fileSize: 45 });
     const wrong = { ...job(45, true), file: new Blob([new Uint8Array(60)]) };
-    await expect(uploadMultipart(wrong)).rejects.toThrow("does not match the parts of the pending version");
+    const mismatch = "does not match the parts of the pending version";
+    await expect(uploadMultipart(wrong)).rejects.toThrow(mismatch);
     expect(putToS3).not.toHaveBeenCalled();
   });
 });
