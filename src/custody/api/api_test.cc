@@ -390,6 +390,19 @@ TEST_F(ApiTest, NoConnectionMeansUploadConflicts) {
   EXPECT_EQ(Body(upload)["type"], "urn:custody:problem:failed-precondition");
 }
 
+TEST_F(ApiTest, PartNumberAbove64BitsRejected) {
+  // nlohmann/json reads these as unsigned; as int64 they would wrap to negative numbers.
+  const std::string path =
+      "/api/v1/evidence/evd_0123456789abcdefghijkl/versions/"
+      "ver_0123456789abcdefghijkl/part-urls";
+  for (const std::string number : {"9223372036854775808", "18446744073709551615"}) {
+    const http::Response response =
+        Send("POST", path, AcmeToken(), "{\"part_numbers\": [1, " + number + "]}");
+    EXPECT_EQ(response.status, 400) << number << ": " << response.body;
+    EXPECT_EQ(Body(response)["field"], "/part_numbers/1") << number;
+  }
+}
+
 TEST_F(ApiTest, TokenSecretShownOnce) {
   const http::Response created =
       Send("POST", "/api/v1/tokens", AcmeToken(), json({{"name", "ci"}}).dump());

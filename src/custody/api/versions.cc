@@ -1,5 +1,8 @@
 // /api/v1/evidence/{evidence_id}/versions: uploads, their confirmation and downloads. The file
 // bytes never pass through here: clients send them to S3 with the presigned URLs returned.
+#include <cstdint>
+#include <limits>
+
 #include <nlohmann/json.hpp>
 
 #include "custody/api/routes.h"
@@ -121,9 +124,14 @@ Result<PartUrlsRequest> ParsePartUrls(const http::Request& request) {
   }
   for (size_t i = 0; i < numbers->size(); ++i) {
     const nlohmann::json& number = (*numbers)[i];
+    const std::string pointer = "/part_numbers/" + std::to_string(i);
     if (!number.is_number_integer()) {
-      const std::string pointer = "/part_numbers/" + std::to_string(i);
       return InvalidArgument(pointer + " must be an integer", pointer);
+    }
+    // An unsigned value above INT64_MAX would wrap to a negative number in get<int64_t>().
+    if (number.is_number_unsigned() &&
+        number.get<uint64_t>() > static_cast<uint64_t>(std::numeric_limits<int64_t>::max())) {
+      return InvalidArgument(pointer + " is out of range", pointer);
     }
     parsed.part_numbers.push_back(number.get<int64_t>());
   }
