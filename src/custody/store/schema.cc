@@ -793,6 +793,28 @@ BEGIN
 END;
 )sql";
 
+// Version 10: INSERT OR REPLACE over an evidence version or a declared part fails. On a
+// connection without recursive_triggers (SQLite's default) the delete half of a REPLACE fires no
+// delete trigger, so without these a REPLACE could rewrite a stored version, delete one by
+// taking its number, or give a part another MD5. BEFORE INSERT triggers run before conflict
+// resolution. A duplicate version now fails with this message instead of a UNIQUE error.
+constexpr std::string_view kSchemaVersion10NoReplace = R"sql(
+CREATE TRIGGER evidence_versions_no_replace BEFORE INSERT ON evidence_versions
+WHEN EXISTS (SELECT 1 FROM evidence_versions
+             WHERE seq = NEW.seq OR id = NEW.id OR object_key = NEW.object_key
+               OR (evidence_id = NEW.evidence_id AND number = NEW.number))
+BEGIN
+  SELECT RAISE(ABORT, 'evidence versions cannot be replaced');
+END;
+
+CREATE TRIGGER evidence_version_parts_no_replace BEFORE INSERT ON evidence_version_parts
+WHEN EXISTS (SELECT 1 FROM evidence_version_parts
+             WHERE version_id = NEW.version_id AND part_number = NEW.part_number)
+BEGIN
+  SELECT RAISE(ABORT, 'the parts of an evidence version cannot be replaced');
+END;
+)sql";
+
 }  // namespace
 
 const std::vector<Migration>& CustodyMigrations() {
@@ -806,6 +828,7 @@ const std::vector<Migration>& CustodyMigrations() {
       {7, "multipart uploads", std::string(kSchemaVersion7Multipart)},
       {8, "audit trigger messages", std::string(kSchemaVersion8AuditTriggerMessages)},
       {9, "declared parts only", std::string(kSchemaVersion9DeclaredPartsOnly)},
+      {10, "no replace of evidence versions", std::string(kSchemaVersion10NoReplace)},
   };
   return kMigrations;
 }

@@ -142,7 +142,11 @@ class EvidenceVersionSchemaTest : public SchemaTest {
 };
 
 TEST_F(EvidenceVersionSchemaTest, NumberIsUniquePerItem) {
-  EXPECT_EQ(CreateVersion("ver_2", 1).code(), ErrorCode::kConflict);
+  // evidence_versions_no_replace rejects the duplicate before the UNIQUE constraint does.
+  const Status duplicate = CreateVersion("ver_2", 1);
+  EXPECT_FALSE(duplicate.ok());
+  EXPECT_NE(duplicate.message().find("cannot be replaced"), std::string::npos)
+      << duplicate.ToString();
   EXPECT_TRUE(CreateVersion("ver_2", 2).ok());
 }
 
@@ -210,6 +214,60 @@ TEST_F(EvidenceVersionSchemaTest, DeleteDeniedByTrigger) {
                          nullptr, nullptr, nullptr),
             SQLITE_OK);
   sqlite3_close(raw);
+}
+
+TEST_F(EvidenceVersionSchemaTest, ReplaceDeniedWithoutRecursiveTriggers) {
+  ASSERT_TRUE(RunSql(db(),
+                     "INSERT INTO evidence_versions (id, organization_id, evidence_id, number, "
+                     "file_name, media_type, size, sha256, md5, object_key, status, created_at, "
+                     "created_by, upload_id, part_size) VALUES ('ver_m', 'org_a', 'evd_1', 2, "
+                     "'m.bin', 'application/pdf', 5242885, ?, ?, 'key/ver_m', 'pending', 0, "
+                     "'usr_1', 'up-1', 5242880)",
+                     {std::string(64, 'a'), std::string(32, 'b')})
+                  .ok());
+  ASSERT_TRUE(RunSql(db(),
+                     "INSERT INTO evidence_version_parts (version_id, part_number, size, md5) "
+                     "VALUES ('ver_m', 1, 5242880, ?), ('ver_m', 2, 5, ?)",
+                     {std::string(32, 'c'), std::string(32, 'd')})
+                  .ok());
+
+  // A connection without the authorizer and with recursive_triggers off (SQLite's default), as
+  // an operator's sqlite3 shell would be. There the delete half of a REPLACE fires no trigger.
+  sqlite3* raw = nullptr;
+  ASSERT_EQ(sqlite3_open(temp_.path().c_str(), &raw), SQLITE_OK);
+  const char* replacements[] = {
+      // Another MD5 for a declared part.
+      "INSERT OR REPLACE INTO evidence_version_parts (version_id, part_number, size, md5) "
+      "VALUES ('ver_m', 1, 5242880, 'eeeeeeeeeeeeeeeeeeeeeeeeeeeeeeee')",
+      // Another upload id and part size for the version, by id.
+      "INSERT OR REPLACE INTO evidence_versions SELECT seq, id, organization_id, evidence_id, "
+      "number, file_name, media_type, size, sha256, md5, object_key, status, failure_reason, "
+      "created_at, created_by, stored_at, 'up-2', 6291456 FROM evidence_versions "
+      "WHERE id = 'ver_m'",
+      // A new version that takes the number of ver_1, which would delete ver_1.
+      "INSERT OR REPLACE INTO evidence_versions (id, organization_id, evidence_id, number, "
+      "file_name, media_type, size, sha256, md5, object_key, status, created_at, created_by) "
+      "SELECT 'ver_x', organization_id, evidence_id, number, file_name, media_type, size, "
+      "sha256, md5, 'key/ver_x', status, created_at, created_by FROM evidence_versions "
+      "WHERE id = 'ver_1'",
+  };
+  for (const char* sql : replacements) {
+    EXPECT_NE(sqlite3_exec(raw, sql, nullptr, nullptr, nullptr), SQLITE_OK) << sql;
+    EXPECT_NE(std::string(sqlite3_errmsg(raw)).find("cannot be replaced"), std::string::npos)
+        << sqlite3_errmsg(raw);
+  }
+  sqlite3_close(raw);
+
+  const Result<std::string> md5 =
+      ReadReturning<std::string>(db(), [](Transaction& tx) -> Result<std::string> {
+        CUSTODY_ASSIGN_OR_RETURN(
+            std::optional<Row> row,
+            tx.QueryOne("SELECT md5 FROM evidence_version_parts WHERE version_id = 'ver_m' "
+                        "AND part_number = 1"));
+        return row->Text(0);
+      });
+  ASSERT_TRUE(md5.ok()) << md5.status().ToString();
+  EXPECT_EQ(*md5, std::string(32, 'c'));
 }
 
 }  // namespace
