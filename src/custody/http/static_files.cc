@@ -171,8 +171,10 @@ void StaticFiles::AddRequestConnectSources(const Request& request, Response& res
   if (!request_connect_sources_) {
     return;
   }
-  // The policy now depends on the session cookie, so a shared cache must not reuse it.
+  // The policy now depends on the session cookie, so a shared cache must not reuse it. Some
+  // shared caches ignore Vary: Cookie, so the page is also private.
   response.headers.Set("Vary", "Cookie");
+  response.headers.Set("Cache-Control", "private, no-cache");
   std::vector<std::string> added;
   for (std::string& source : request_connect_sources_(request)) {
     if (!IsSafeSource(source)) {

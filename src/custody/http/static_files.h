@@ -31,7 +31,8 @@ struct StaticFilesOptions {
   // endpoints that receive presigned PUTs ("https://*.amazonaws.com", "http://127.0.0.1:7481").
   std::vector<std::string> connect_sources;
   // Called for each app page (index.html, also for the app's routes), never for other files.
-  // Its origins are added to connect-src of that one response, which then varies by Cookie.
+  // Its origins are added to connect-src of that one response, which then varies by Cookie and
+  // is Cache-Control: private.
   // A returned source that could change the policy is dropped with a warning.
   RequestConnectSources request_connect_sources;
   // Origins that forms may submit to besides the app's own, for form-action.

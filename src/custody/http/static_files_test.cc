@@ -237,6 +237,8 @@ TEST_F(StaticFilesTest, RequestSourcesOnAppPages) {
                 std::string::npos)
           << method << " " << path << ": " << policy;
       EXPECT_EQ(page.headers.Get("Vary"), "Cookie") << method << " " << path;
+      // A shared cache that ignores Vary must not hand this page to another session.
+      EXPECT_EQ(page.headers.Get("Cache-Control"), "private, no-cache") << method << " " << path;
     }
   }
 }
@@ -263,6 +265,7 @@ TEST_F(StaticFilesTest, RequestSourcesPerSession) {
     EXPECT_EQ(anonymous.headers.Get("Content-Security-Policy"), files->content_security_policy())
         << cookie;
     EXPECT_EQ(anonymous.headers.Get("Vary"), "Cookie") << cookie;
+    EXPECT_EQ(anonymous.headers.Get("Cache-Control"), "private, no-cache") << cookie;
   }
 }
 
