@@ -216,6 +216,28 @@ TEST_F(EvidenceVersionSchemaTest, DeleteDeniedByTrigger) {
   sqlite3_close(raw);
 }
 
+TEST_F(EvidenceVersionSchemaTest, PartChangesDeniedByAuthorizer) {
+  ASSERT_TRUE(RunSql(db(),
+                     "INSERT INTO evidence_versions (id, organization_id, evidence_id, number, "
+                     "file_name, media_type, size, sha256, md5, object_key, status, created_at, "
+                     "created_by, upload_id, part_size) VALUES ('ver_m', 'org_a', 'evd_1', 2, "
+                     "'m.bin', 'application/pdf', 5242885, ?, ?, 'key/ver_m', 'pending', 0, "
+                     "'usr_1', 'up-1', 5242880)",
+                     {std::string(64, 'a'), std::string(32, 'b')})
+                  .ok());
+  ASSERT_TRUE(RunSql(db(),
+                     "INSERT INTO evidence_version_parts (version_id, part_number, size, md5) "
+                     "VALUES ('ver_m', 1, 5242880, ?), ('ver_m', 2, 5, ?)",
+                     {std::string(32, 'c'), std::string(32, 'd')})
+                  .ok());
+  for (const char* sql :
+       {"UPDATE evidence_version_parts SET md5 = md5", "DELETE FROM evidence_version_parts"}) {
+    const Status status = RunSql(db(), sql);
+    EXPECT_FALSE(status.ok()) << sql;
+    EXPECT_NE(status.message().find("not authorized"), std::string::npos) << status.ToString();
+  }
+}
+
 TEST_F(EvidenceVersionSchemaTest, ReplaceDeniedWithoutRecursiveTriggers) {
   ASSERT_TRUE(RunSql(db(),
                      "INSERT INTO evidence_versions (id, organization_id, evidence_id, number, "
