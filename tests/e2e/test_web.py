@@ -102,6 +102,20 @@ class WebAppTest(unittest.TestCase):
         cls.server.stop()
         cls.idp.stop()
         cls.s3_proxy.stop()
+        cls.delete_bucket_objects()
+
+    @classmethod
+    def delete_bucket_objects(cls) -> None:
+        """Delete the test's objects (files of up to 20 MiB), because the test RGW keeps them
+        in memory for the rest of the CI run."""
+        bucket = cls.setup["bucket"]
+        client = support.s3_client()
+        for key in support.list_object_keys(bucket):
+            client.delete_object(Bucket=bucket, Key=key)
+        uploads = client.list_multipart_uploads(Bucket=bucket).get("Uploads", [])
+        for upload in uploads:
+            client.abort_multipart_upload(Bucket=bucket, Key=upload["Key"],
+                                          UploadId=upload["UploadId"])
 
     @classmethod
     def set_up_organization(cls) -> dict:
