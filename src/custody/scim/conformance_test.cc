@@ -1,6 +1,8 @@
 // Round trips of the JSON examples of RFC 7643 §8 and RFC 7644 §3-4, read from the conformance
 // folder (one file per example). Bulk examples are left out: Custody does not support Bulk, and
 // its ServiceProviderConfig states that.
+#include <cctype>
+#include <filesystem>
 #include <fstream>
 #include <set>
 #include <sstream>
@@ -94,6 +96,21 @@ struct PatchSample {
   const char* expected;  // JSON, or "absent"
 };
 
+void PrintTo(const PatchSample& sample, std::ostream* out) {
+  *out << sample.file;
+}
+
+// A test name from the sample's file name: its letters and digits, the rest as '_'.
+std::string SampleTestName(const PatchSample& sample) {
+  std::string name = std::filesystem::path(sample.file).stem().string();
+  for (char& c : name) {
+    if (std::isalnum(static_cast<unsigned char>(c)) == 0) {
+      c = '_';
+    }
+  }
+  return name;
+}
+
 class PatchSampleTest : public ::testing::TestWithParam<PatchSample> {};
 
 TEST_P(PatchSampleTest, AppliesToSampleResource) {
@@ -138,7 +155,10 @@ INSTANTIATE_TEST_SUITE_P(
         PatchSample{"rfc7644-3.5.2.3-patch_op-replace_street_address.json", ResourceKind::kUser,
                     "/addresses/0/streetAddress", R"("1010 Broadway Ave")"},
         PatchSample{"rfc7644-3.5.2.3-patch_op-replace_user_work_address.json", ResourceKind::kUser,
-                    "/addresses/0/streetAddress", R"("911 Universal City Plaza")"}));
+                    "/addresses/0/streetAddress", R"("911 Universal City Plaza")"}),
+    [](const ::testing::TestParamInfo<PatchSample>& sample) {
+      return SampleTestName(sample.param);
+    });
 
 std::set<std::string> KeysOf(const json& object) {
   std::set<std::string> keys;
