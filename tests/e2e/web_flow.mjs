@@ -275,8 +275,9 @@ try {
     await uploadedAndDownloaded(page, settings.file_path, 'evidence');
     step('uploaded the file in one PUT, downloaded it, and the bytes match');
 
-    // A file over 16 MiB goes as a multipart upload with presigned part URLs, and a worker
-    // computes its checksums. The console check catches a worker that the CSP blocked.
+    // A file over 16 MiB goes as a multipart upload with presigned part URLs, and two workers
+    // compute its checksums, one the SHA-256 and one the MD5s. The console check catches a
+    // worker that the CSP blocked.
     const workers = [];
     page.on('worker', (worker) => workers.push(worker.url()));
     // Uploads are slowed down until the screenshot shows the progress bar mid-upload.
@@ -291,8 +292,9 @@ try {
       offline: false, latency: 0, downloadThroughput: -1, uploadThroughput: -1,
     });
     await uploadedAndDownloaded(page, settings.large_file_path, 'evidence-multipart');
-    assert.ok(workers.some((url) => url.includes('/assets/checksum-worker')),
-      `no checksum worker started; workers: ${JSON.stringify(workers)}`);
+    const checksumWorkers = workers.filter((url) => url.includes('/assets/checksum-worker'));
+    assert.equal(checksumWorkers.length, 2,
+      `expected two checksum workers; workers: ${JSON.stringify(workers)}`);
     step('uploaded the large file in parts, downloaded it, and the bytes match');
 
     assert.deepEqual(await tabOrder(page, 4), [

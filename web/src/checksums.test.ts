@@ -4,7 +4,9 @@ import { describe, expect, it } from "vitest";
 import {
   MAX_PART_COUNT,
   MIN_PART_SIZE,
+  joinChecksums,
   multipartChecksums,
+  partialChecksums,
   partRange,
   planParts,
   toHex,
@@ -88,5 +90,27 @@ describe("multipartChecksums", () => {
       expect(sums.partMd5s[partNumber - 1]).toBe(SparkMD5.ArrayBuffer.hash(part));
     }
     expect(progress).toEqual([8 * MIB, 16 * MIB, size]);
+  });
+});
+
+describe("partialChecksums", () => {
+  it("computes only the digests asked for, which join to the one-pass result", async () => {
+    const file = new Blob([patternBytes(3 * 1024 + 7)]);
+    const plan = { partSize: 1024, partCount: 4 };
+    const sha256Only = await partialChecksums(file, plan, "sha256");
+    const md5Only = await partialChecksums(file, plan, "md5s");
+
+    expect(Object.keys(sha256Only)).toEqual(["sha256"]);
+    expect(Object.keys(md5Only).sort()).toEqual(["md5", "partMd5s"]);
+    expect(joinChecksums(sha256Only, md5Only)).toEqual(await multipartChecksums(file, plan));
+    expect(joinChecksums(md5Only, sha256Only)).toEqual(await multipartChecksums(file, plan));
+  });
+
+  it("refuses to join passes that miss a digest", async () => {
+    const file = new Blob([patternBytes(10)]);
+    const plan = { partSize: 8, partCount: 2 };
+    const sha256Only = await partialChecksums(file, plan, "sha256");
+
+    expect(() => joinChecksums(sha256Only, sha256Only)).toThrow("no result");
   });
 });

@@ -56,23 +56,59 @@ export async function singlePutChecksums(file: Blob): Promise<FileChecksums> {
   return { sha256: toHex(digest), md5: SparkMD5.ArrayBuffer.hash(bytes) };
 }
 
-// Computes the whole file's SHA-256 and MD5 and each part's MD5, reading one part at a time,
-// so memory use stays near one part size. `onProgress` receives the bytes hashed so far.
+// The digests that one pass over the file computes. The SHA-256 costs about as much as the
+// two MD5s together (docs/benchmarks.md), so two workers, one for each, halve the wait.
+export type DigestSet = "all" | "sha256" | "md5s";
+
+export interface PartialChecksums {
+  sha256?: string;
+  md5?: string;
+  partMd5s?: string[];
+}
+
+// Computes the digests of `digests`, reading one part at a time, so memory use stays near one
+// part size. `onProgress` receives the bytes hashed so far.
+export async function partialChecksums(
+  file: Blob,
+  plan: PartPlan,
+  digests: DigestSet,
+  onProgress: (hashed: number) => void = () => {},
+): Promise<PartialChecksums> {
+  const wholeSha256 = digests === "md5s" ? null : sha256.create();
+  const wholeMd5 = digests === "sha256" ? null : new SparkMD5.ArrayBuffer();
+  const partMd5s: string[] = [];
+  for (let partNumber = 1; partNumber <= plan.partCount; partNumber++) {
+    const [start, end] = partRange(plan, file.size, partNumber);
+    const part = await file.slice(start, end).arrayBuffer();
+    wholeSha256?.update(new Uint8Array(part));
+    if (wholeMd5 !== null) {
+      wholeMd5.append(part);
+      partMd5s.push(SparkMD5.ArrayBuffer.hash(part));
+    }
+    onProgress(end);
+  }
+  return {
+    ...(wholeSha256 !== null && { sha256: toHex(wholeSha256.digest()) }),
+    ...(wholeMd5 !== null && { md5: wholeMd5.end(), partMd5s }),
+  };
+}
+
+// Joins the results of the "sha256" and "md5s" passes.
+export function joinChecksums(first: PartialChecksums, second: PartialChecksums): MultipartChecksums {
+  const sha256Hex = first.sha256 ?? second.sha256;
+  const md5 = first.md5 ?? second.md5;
+  const partMd5s = first.partMd5s ?? second.partMd5s;
+  if (sha256Hex === undefined || md5 === undefined || partMd5s === undefined) {
+    throw new Error("a checksum pass returned no result");
+  }
+  return { sha256: sha256Hex, md5, partMd5s };
+}
+
+// Computes the whole file's SHA-256 and MD5 and each part's MD5 in one pass on this thread.
 export async function multipartChecksums(
   file: Blob,
   plan: PartPlan,
   onProgress: (hashed: number) => void = () => {},
 ): Promise<MultipartChecksums> {
-  const wholeSha256 = sha256.create();
-  const wholeMd5 = new SparkMD5.ArrayBuffer();
-  const partMd5s: string[] = [];
-  for (let partNumber = 1; partNumber <= plan.partCount; partNumber++) {
-    const [start, end] = partRange(plan, file.size, partNumber);
-    const part = await file.slice(start, end).arrayBuffer();
-    wholeSha256.update(new Uint8Array(part));
-    wholeMd5.append(part);
-    partMd5s.push(SparkMD5.ArrayBuffer.hash(part));
-    onProgress(end);
-  }
-  return { sha256: toHex(wholeSha256.digest()), md5: wholeMd5.end(), partMd5s };
+  return joinChecksums(await partialChecksums(file, plan, "all", onProgress), {});
 }

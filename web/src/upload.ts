@@ -3,11 +3,14 @@
 // multipart upload. The file's bytes never go to custodyd.
 import { api, ApiError, type MultipartUpload, type UploadTarget, type Version } from "./api";
 import {
-  multipartChecksums,
+  joinChecksums,
+  partialChecksums,
   planParts,
   SINGLE_PUT_MAX_BYTES,
   singlePutChecksums,
+  type DigestSet,
   type MultipartChecksums,
+  type PartialChecksums,
   type PartPlan,
 } from "./checksums";
 import { uploadMultipart } from "./multipart";
@@ -69,18 +72,19 @@ async function computeChecksums(
 
 type WorkerMessage =
   | { type: "progress"; hashed: number }
-  | { type: "done"; checksums: MultipartChecksums }
+  | { type: "done"; checksums: PartialChecksums }
   | { type: "error"; message: string };
 
-// Computes the multipart checksums in a dedicated worker (checksum-worker.ts), so that the page
-// stays responsive, and on the page's thread when the worker cannot start.
-function checksumsOffThread(
+// Runs one checksum pass in a dedicated worker (checksum-worker.ts), or on the page's thread
+// when the worker cannot start.
+function passInWorker(
   file: Blob,
   plan: PartPlan,
+  digests: DigestSet,
   onProgress: (hashed: number) => void,
-): Promise<MultipartChecksums> {
+): Promise<PartialChecksums> {
   if (typeof Worker === "undefined") {
-    return multipartChecksums(file, plan, onProgress);
+    return partialChecksums(file, plan, digests, onProgress);
   }
   return new Promise((resolve, reject) => {
     const worker = new Worker(new URL("./checksum-worker.ts", import.meta.url), {
@@ -103,10 +107,30 @@ function checksumsOffThread(
     worker.onerror = (event) => {
       event.preventDefault();
       worker.terminate();
-      multipartChecksums(file, plan, onProgress).then(resolve, reject);
+      partialChecksums(file, plan, digests, onProgress).then(resolve, reject);
     };
-    worker.postMessage({ file, plan });
+    worker.postMessage({ file, plan, digests });
   });
+}
+
+// Computes the multipart checksums off the page's thread, so that the page stays responsive:
+// one worker computes the SHA-256 and another the MD5s, so both run at once on a machine with
+// two cores or more. The progress shown is that of the slower pass.
+async function checksumsOffThread(
+  file: Blob,
+  plan: PartPlan,
+  onProgress: (hashed: number) => void,
+): Promise<MultipartChecksums> {
+  const hashed = [0, 0];
+  const report = (pass: number) => (bytes: number) => {
+    hashed[pass] = bytes;
+    onProgress(Math.min(hashed[0], hashed[1]));
+  };
+  const [first, second] = await Promise.all([
+    passInWorker(file, plan, "sha256", report(0)),
+    passInWorker(file, plan, "md5s", report(1)),
+  ]);
+  return joinChecksums(first, second);
 }
 
 // Returns the upload instructions for the request's version: a new version is created first,
