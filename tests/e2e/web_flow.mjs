@@ -156,22 +156,27 @@ async function queuePhase(page, phase, outageErrors) {
   // The page re-renders after the upload, so the versions table shows the queued state.
   const queuedRow = page.locator('tr[data-state="queued"]').filter({ hasText: fileName });
   await queuedRow.waitFor();
-  await page.getByText(/1 queued upload\(s\) will resume/).waitFor();
+  await page.getByText(/1 queued upload will resume by itself/).waitFor();
   step('the upload is queued while the bucket cannot be reached');
   if (settings.download_file_name) {
     await page.getByRole('button', { name: `Download ${settings.download_file_name}` }).click();
-    await page.getByText(/1 queued download\(s\) will start by themselves/).waitFor();
+    await page.getByText(/1 queued download will start by itself/).waitFor();
     const storedRow = page.getByRole('row').filter({ hasText: settings.download_file_name });
     await storedRow.getByText('download queued').waitFor();
     step('the download is queued while the bucket cannot be reached');
+    // Another user uploaded that version: the table names them, not their user id.
+    await storedRow.getByRole('cell', { name: 'Web Org admin' }).waitFor();
+    assert.equal(await page.getByRole('cell', { name: /^usr_/ }).count(), 0,
+      'a versions table shows a user id instead of a name');
+    step('the versions table names the other user who uploaded a version');
   }
   await shot(page, `${settings.screenshot_prefix}-queued`);
 
   await page.reload();
   await page.getByRole('heading', { name: settings.outage_title }).waitFor();
-  await page.getByText(/1 queued upload\(s\) will resume/).waitFor();
+  await page.getByText(/1 queued upload will resume by itself/).waitFor();
   if (settings.download_file_name) {
-    await page.getByText(/1 queued download\(s\) will start by themselves/).waitFor();
+    await page.getByText(/1 queued download will start by itself/).waitFor();
   }
   await queuedRow.waitFor();
   step('the queue survives a reload');
@@ -313,14 +318,14 @@ try {
     await page.getByRole('link', { name: 'Access review export' }).waitFor();
     const search = page.getByLabel('Search titles and descriptions');
     await search.fill('sox AUDIT');
-    await page.getByText('1 item(s) shown for “sox AUDIT”.').waitFor();
+    await page.getByText('1 item shown for “sox AUDIT”.').waitFor();
     await page.getByRole('link', { name: 'Access review export' }).waitFor();
     await shot(page, 'search');
     // The search pages like the plain list: 25 items, then "Load more".
     await search.fill('paging check');
-    await page.getByText('25 item(s) shown for “paging check”; more can be loaded.').waitFor();
+    await page.getByText('25 items shown for “paging check”; more can be loaded.').waitFor();
     await page.getByRole('button', { name: 'Load more' }).click();
-    await page.getByText('26 item(s) shown for “paging check”.').waitFor();
+    await page.getByText('26 items shown for “paging check”.').waitFor();
     assert.equal(await page.evaluate(() => document.activeElement.textContent), 'Paging check 00',
       'the focus did not move to the first item that "Load more" added');
     assert.equal(await page.getByRole('link', { name: /^Paging check/ }).count(), 26,

@@ -41,6 +41,8 @@ export interface Version {
   failure_reason: string | null;
   created_at: string;
   created_by: string;
+  // The creator's display name or e-mail; null for a deleted user, absent in upload answers.
+  created_by_name?: string | null;
   stored_at: string | null;
   // Set for a multipart upload, null for a single PUT. Servers before multipart leave it out.
   part_size?: number | null;
@@ -54,6 +56,7 @@ export interface EvidenceItem {
   description: string;
   created_at: string;
   created_by: string;
+  created_by_name?: string | null;
   latest_version: Version | null;
 }
 

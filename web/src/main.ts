@@ -15,7 +15,7 @@ import {
   type Role,
   type Version,
 } from "./api";
-import { formatBytes, formatTime, h } from "./dom";
+import { countOf, formatBytes, formatTime, h } from "./dom";
 import { queuedDownloads, queuedUploads } from "./queue";
 import {
   configureTransfers,
@@ -248,7 +248,7 @@ async function evidenceList(entityId: string): Promise<HTMLElement[]> {
       const empty = query ? "No evidence matches the search." : "No evidence yet.";
       tbody.append(h("tr", {}, h("td", { colspan: "3" }, empty)));
     }
-    const shown = `${items.length} item(s) shown${query ? ` for “${query}”` : ""}`;
+    const shown = `${countOf(items.length, "item")} shown${query ? ` for “${query}”` : ""}`;
     count.textContent = cursor === null ? `${shown}.` : `${shown}; more can be loaded.`;
     more.hidden = cursor === null;
   };
@@ -412,7 +412,10 @@ async function evidencePage(evidenceId: string): Promise<void> {
   const queuedDownloadIds = new Set(
     (await queuedDownloads(userId)).map((entry) => entry.versionId),
   );
-  const uploader = (userId: string) => (me !== null && userId === me.user.id ? "you" : userId);
+  const uploader = (version: Version) =>
+    me !== null && version.created_by === me.user.id
+      ? "you"
+      : (version.created_by_name ?? version.created_by);
   const stateText = (version: Version): string => {
     if (version.status === "stored") {
       return "stored";
@@ -430,7 +433,7 @@ async function evidencePage(evidenceId: string): Promise<void> {
       h("td", { class: "nowrap" }, String(version.number)),
       h("td", {}, version.file_name),
       h("td", { class: "nowrap" }, formatBytes(version.size)),
-      h("td", {}, uploader(version.created_by)),
+      h("td", {}, uploader(version)),
       h("td", { class: "nowrap" }, formatTime(version.stored_at ?? version.created_at)),
       h("td", {}, stateText(version)),
       h("td", {}, version.status === "stored" ? downloadAction(version, queuedDownloadIds) : null),

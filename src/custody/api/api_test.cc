@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
+#include "custody/api/creator_names.h"
 #include "custody/api/handler_support.h"
 #include "custody/api/routes.h"
 #include "custody/audit/audit_log.h"
@@ -367,6 +368,34 @@ TEST_F(ApiTest, ConnectionShowsBucketCors) {
   EXPECT_EQ(rule["AllowedMethods"], json::array({"PUT", "GET", "HEAD"}));
   EXPECT_NE(std::find(rule["ExposeHeaders"].begin(), rule["ExposeHeaders"].end(), "ETag"),
             rule["ExposeHeaders"].end());
+}
+
+TEST_F(ApiTest, EvidenceNamesItsCreator) {
+  const std::string entity_path = "/api/v1/entities/" + acme().root_entity.id + "/evidence";
+  const http::Response created =
+      Send("POST", entity_path, AcmeToken(), json({{"title", "Access review"}}).dump());
+  ASSERT_EQ(created.status, 201) << created.body;
+  EXPECT_EQ(Body(created)["created_by_name"], "admin@acme.test");
+
+  const std::string id = Body(created)["id"].get<std::string>();
+  EXPECT_EQ(Body(Send("GET", "/api/v1/evidence/" + id, AcmeToken()))["created_by_name"],
+            "admin@acme.test");
+  const json listed = Body(Send("GET", entity_path, AcmeToken()));
+  ASSERT_EQ(listed["items"].size(), 1U) << listed.dump();
+  EXPECT_EQ(listed["items"][0]["created_by_name"], "admin@acme.test");
+}
+
+TEST_F(ApiTest, CreatorNamesStayInsideTheOrganization) {
+  json objects = json::array({{{"created_by", acme().admin.id}},
+                              {{"created_by", globex().admin.id}},
+                              {{"created_by", "usr_missing"}},
+                              {{"latest_version", {{"created_by", acme().admin.id}}}}});
+  ASSERT_TRUE(AddCreatorNames(temp_.db(), acme().organization.id, objects).ok());
+
+  EXPECT_EQ(objects[0]["created_by_name"], "admin@acme.test");
+  EXPECT_TRUE(objects[1]["created_by_name"].is_null()) << "another organization's user";
+  EXPECT_TRUE(objects[2]["created_by_name"].is_null());
+  EXPECT_EQ(objects[3]["latest_version"]["created_by_name"], "admin@acme.test");
 }
 
 TEST_F(ApiTest, NoConnectionMeansUploadConflicts) {

@@ -1,6 +1,7 @@
 // /api/v1/entities/{entity_id}/evidence and /api/v1/evidence/{evidence_id}: evidence items.
 #include <nlohmann/json.hpp>
 
+#include "custody/api/creator_names.h"
 #include "custody/api/routes.h"
 #include "custody/api/shapes.h"
 #include "custody/http/json.h"
@@ -28,6 +29,14 @@ Result<NewEvidence> ParseNewEvidence(const http::Request& request) {
   CUSTODY_RETURN_IF_ERROR(reader.RejectUnknownFields());
   evidence.description = description.value_or("");
   return evidence;
+}
+
+// An item's JSON with the names of the users who created it and its latest version.
+Result<http::Response> NamedItemResponse(ApiContext& api, const RequestContext& context, int status,
+                                         const evidence::EvidenceItemView& view) {
+  nlohmann::json items = nlohmann::json::array({EvidenceItemJson(view)});
+  CUSTODY_RETURN_IF_ERROR(AddCreatorNames(api.db, context.principal.organization_id, items));
+  return http::JsonResponse(status, items[0]);
 }
 
 struct EntityPageRequest {
@@ -64,8 +73,8 @@ void RegisterEvidenceRoutes(http::Router& router, ApiContext& api) {
              CUSTODY_ASSIGN_OR_RETURN(evidence::EvidenceItem item,
                                       api.evidence.CreateEvidence(context, input.entity_id,
                                                                   input.title, input.description));
-             return http::JsonResponse(
-                 201, EvidenceItemJson(evidence::EvidenceItemView{item, std::nullopt}));
+             return NamedItemResponse(api, context, 201,
+                                      evidence::EvidenceItemView{item, std::nullopt});
            }}));
 
   router.Add("GET", "/api/v1/entities/{entity_id}/evidence",
@@ -77,9 +86,10 @@ void RegisterEvidenceRoutes(http::Router& router, ApiContext& api) {
                              evidence::EvidenceItemViewPage page,
                              api.evidence.ListEvidence(context, input.entity_id, input.page.after,
                                                        input.page.limit, input.search));
-                         return http::JsonResponse(
-                             200,
-                             ListJson(JsonArrayOf(page.items, EvidenceItemJson), page.next_after));
+                         nlohmann::json items = JsonArrayOf(page.items, EvidenceItemJson);
+                         CUSTODY_RETURN_IF_ERROR(
+                             AddCreatorNames(api.db, context.principal.organization_id, items));
+                         return http::JsonResponse(200, ListJson(items, page.next_after));
                        }}));
 
   router.Add("GET", "/api/v1/evidence/{evidence_id}",
@@ -89,7 +99,7 @@ void RegisterEvidenceRoutes(http::Router& router, ApiContext& api) {
                                         CUSTODY_ASSIGN_OR_RETURN(
                                             evidence::EvidenceItemView view,
                                             api.evidence.GetEvidence(context, evidence_id));
-                                        return http::JsonResponse(200, EvidenceItemJson(view));
+                                        return NamedItemResponse(api, context, 200, view);
                                       }}));
 }
 

@@ -5,6 +5,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "custody/api/creator_names.h"
 #include "custody/api/routes.h"
 #include "custody/api/shapes.h"
 #include "custody/http/json.h"
@@ -216,9 +217,10 @@ void RegisterVersionRoutes(http::Router& router, ApiContext& api) {
                              evidence::VersionPage page,
                              api.evidence.ListVersions(context, input.evidence_id, input.page.after,
                                                        input.page.limit));
-                         return http::JsonResponse(
-                             200,
-                             ListJson(JsonArrayOf(page.versions, VersionJson), page.next_after));
+                         nlohmann::json versions = JsonArrayOf(page.versions, VersionJson);
+                         CUSTODY_RETURN_IF_ERROR(
+                             AddCreatorNames(api.db, context.principal.organization_id, versions));
+                         return http::JsonResponse(200, ListJson(versions, page.next_after));
                        }}));
 
   const std::string version_path = "/api/v1/evidence/{evidence_id}/versions/{version_id}";
