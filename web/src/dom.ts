@@ -48,3 +48,8 @@ export function formatTime(rfc3339: string | null): string {
   const date = new Date(rfc3339);
   return Number.isNaN(date.getTime()) ? rfc3339 : date.toLocaleString();
 }
+
+// "1 item", "2 items": the count and the noun, in the plural unless the count is 1.
+export function countOf(count: number, singular: string, plural = `${singular}s`): string {
+  return `${count} ${count === 1 ? singular : plural}`;
+}

@@ -1,7 +1,7 @@
 // Uploads and downloads started from the pages, and the queue that retries them when the
 // bucket or AWS could not be reached, or when the session ended during an upload.
 import { api, ApiError, SignInRequiredError, type Version } from "./api";
-import { h } from "./dom";
+import { countOf, h } from "./dom";
 import {
   enqueue,
   enqueueDownload,
@@ -167,7 +167,8 @@ export async function uploadFiles(
 }
 
 function namesSentence(count: number, noun: string, verb: string, names: string[]): string {
-  return `${count} queued ${noun}(s) will ${verb} by themselves: ${names.join(", ")}.`;
+  const subject = countOf(count, `queued ${noun}`);
+  return `${subject} will ${verb} by ${count === 1 ? "itself" : "themselves"}: ${names.join(", ")}.`;
 }
 
 // Shows the banner that lists the signed-in user's queued transfers, when there are any.
@@ -368,7 +369,7 @@ async function runQueueOnce(userId: string): Promise<void> {
     const started = await runDownloadQueue(downloads);
     const stored = await runUploadQueue(uploads);
     if (stored > 0) {
-      shell().showBanner(`${stored} queued upload(s) stored.`, "info");
+      shell().showBanner(`${countOf(stored, "queued upload")} stored.`, "info");
     }
     if (started > 0 || stored > 0) {
       shell().refresh();
