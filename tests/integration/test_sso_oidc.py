@@ -277,6 +277,23 @@ class OidcSignInTest(unittest.TestCase):
         self.assertEqual(record["decision"], "allow")
         self.assertEqual(record["actor"], self.bob["id"])
 
+    def test_sso_start_chooses_oidc(self):
+        """/auth/start, which the web app's sign-in form opens, sends an organization with an
+        OIDC provider to the OIDC start, keeping the page to return to."""
+        response = support.Api(self.server.port).get(
+            f"/auth/start?organization_id={self.org_id}&return_to=%2Fentities%2Fent_x"
+        )
+        self.assertEqual(response.status, 302, response.body)
+        self.assertEqual(
+            response.header("Location"),
+            f"/auth/oidc/start?organization_id={self.org_id}&return_to=%2Fentities%2Fent_x",
+        )
+        unknown = support.Api(self.server.port).get(
+            f"/auth/start?organization_id={support.random_id('org_')}"
+        )
+        self.assertEqual(unknown.status, 302, unknown.body)
+        self.assertIn("/auth/oidc/start?", unknown.header("Location"))
+
     def test_es256_sign_in(self):
         self.configure_provider("custody-es256", "es256-client-secret", ["ES256"])
         browser = self.signed_in_browser()

@@ -185,6 +185,34 @@ class SamlSignInTest(support.ServerTestCase):
         self.assertSignedIn(signed_in, self.alice)
         self.assertEqual(signed_in.header("Location"), "/evidence?page=2")
 
+    def test_sso_start_chooses_saml(self):
+        """/auth/start, which the web app's sign-in form opens, sends a SAML-only
+        organization to its SAML login, keeping the page to return to."""
+        api = support.Api(self.server.port)
+        start = api.get(
+            f"/auth/start?organization_id={self.org.organization_id}"
+            "&return_to=%2Fevidence%2Fevd_x%3Fq%3Da%26b"
+        )
+        self.assertStatus(start, 302, "SSO start")
+        self.assertEqual(
+            start.header("Location"),
+            f"/sso/saml/{self.org.organization_id}/login?return_to=%2Fevidence%2Fevd_x%3Fq%3Da%26b",
+        )
+        response = api.get(start.header("Location"))
+        self.assertStatus(response, 302, "login start")
+        post = self.idp.sign_in(response.header("Location"), "alice", "alice-pw")
+        signed_in = self.post_acs(post.saml_response, cookie_from(response, REQUEST_COOKIE))
+        self.assertSignedIn(signed_in, self.alice)
+        self.assertEqual(signed_in.header("Location"), "/evidence/evd_x?q=a&b")
+
+    def test_sso_start_rejects_foreign_return_to(self):
+        response = support.Api(self.server.port).get(
+            f"/auth/start?organization_id={self.org.organization_id}"
+            "&return_to=%2F%2Fevil.example%2F"
+        )
+        details = self.assertProblem(response, 400, "SSO start with another site's return_to")
+        self.assertEqual(details.get("field"), "return_to")
+
     def test_foreign_return_to_ignored(self):
         response = support.Api(self.server.port).get(
             f"/sso/saml/{self.org.organization_id}/login?return_to=%2F%2Fevil.example%2F"

@@ -127,7 +127,8 @@ function showSignIn(reason?: string): void {
         const organizationId = input.value.trim();
         localStorage.setItem(ORGANIZATION_KEY, organizationId);
         const query = new URLSearchParams({ organization_id: organizationId, return_to: returnTo });
-        window.location.assign(`/auth/oidc/start?${query.toString()}`);
+        // custodyd sends the browser on to the organization's OIDC provider or SAML IdP.
+        window.location.assign(`/auth/start?${query.toString()}`);
       }) as EventListener,
     },
     h("label", { for: "organization-id" }, "Organization ID"),

@@ -10,7 +10,9 @@
 #include "custody/crypto/random.h"
 #include "custody/http/json.h"
 #include "custody/http/problem.h"
+#include "custody/identity/oidc/provider.h"
 #include "custody/identity/saml/authn_request.h"
+#include "custody/identity/saml/settings.h"
 #include "custody/identity/tokens.h"
 #include "custody/store/ids.h"
 
@@ -200,6 +202,51 @@ http::Response StartOidc(ApiContext& api, const http::Request& request) {
   response.headers.Add("Set-Cookie",
                        SetCookie(api.auth->settings, OidcBindingCookieName(api.auth->settings),
                                  begin.binding, kBindingCookieLifetime, "Lax"));
+  return response;
+}
+
+// Sends the browser to the sign-in of the organization's single sign-on: its OIDC provider
+// when it has one, else its SAML IdP. An organization with neither, or an unknown one, goes to
+// the OIDC start, which answers both alike. The web app's sign-in form uses this, so it does
+// not need to know the protocol.
+http::Response StartSso(ApiContext& api, const http::Request& request) {
+  const std::string organization_id = request.QueryParam("organization_id").value_or("");
+  if (!store::IsWellFormedId(organization_id, store::kOrganizationIdPrefix)) {
+    return ErrorResponse(InvalidArgument(
+        "organization_id must be an organization id (org_ followed by 22 letters or digits)",
+        "organization_id"));
+  }
+  const std::string return_to = request.QueryParam("return_to").value_or("/");
+  if (!IsLocalPath(return_to)) {
+    return ErrorResponse(InvalidArgument("return_to must be a path on this server", "return_to"));
+  }
+  bool use_saml = false;
+  const Status read = api.db.Read([&](store::Transaction& tx) -> Status {
+    CUSTODY_ASSIGN_OR_RETURN(const bool has_oidc, identity::oidc::HasProvider(tx, organization_id));
+    if (has_oidc) {
+      return Status::Ok();
+    }
+    const Result<identity::saml::SamlSettings> saml =
+        identity::saml::GetSamlSettings(tx, organization_id);
+    if (saml.ok()) {
+      use_saml = true;
+      return Status::Ok();
+    }
+    return saml.status().code() == ErrorCode::kNotFound ? Status::Ok() : saml.status();
+  });
+  if (!read.ok()) {
+    log::Warn("single sign-on could not start", {{"request_id", request.request_id},
+                                                 {"organization_id", organization_id},
+                                                 {"error", read.ToString()}});
+    return ErrorResponse(Unavailable("the sign-in settings cannot be read; try again later"));
+  }
+  const std::string encoded_return = identity::saml::UrlEncode(return_to);
+  http::Response response;
+  response.status = 302;
+  response.headers.Set(
+      "Location", use_saml ? "/sso/saml/" + organization_id + "/login?return_to=" + encoded_return
+                           : "/auth/oidc/start?organization_id=" + organization_id +
+                                 "&return_to=" + encoded_return);
   return response;
 }
 
@@ -618,6 +665,8 @@ void RegisterAuthRoutes(http::Router& router, ApiContext& api) {
     return;
   }
   router.Add("GET", "/.well-known/jwks.json", [&api](http::Request&) { return JwksResponse(api); });
+  router.Add("GET", "/auth/start",
+             [&api](http::Request& request) { return StartSso(api, request); });
   router.Add("GET", "/auth/oidc/start",
              [&api](http::Request& request) { return StartOidc(api, request); });
   router.Add("GET", "/auth/oidc/callback",

@@ -222,6 +222,13 @@ Status PutProvider(store::Transaction& tx, const Clock& clock, std::string_view 
       .status();
 }
 
+Result<bool> HasProvider(store::Transaction& tx, std::string_view organization_id) {
+  CUSTODY_ASSIGN_OR_RETURN(
+      std::optional<store::Row> row,
+      tx.QueryOne("SELECT 1 FROM oidc_providers WHERE organization_id = ?", {organization_id}));
+  return row.has_value();
+}
+
 Result<Provider> GetProvider(store::Transaction& tx, std::string_view organization_id,
                              const Secret& sealing_key) {
   CUSTODY_ASSIGN_OR_RETURN(

@@ -74,6 +74,9 @@ Status PutProvider(store::Transaction& tx, const Clock& clock, std::string_view 
 Result<Provider> GetProvider(store::Transaction& tx, std::string_view organization_id,
                              const Secret& sealing_key);
 
+// True when the organization has a provider, without opening its client secret.
+Result<bool> HasProvider(store::Transaction& tx, std::string_view organization_id);
+
 // Removes the provider. authz::NotFoundError() when there is none.
 Status DeleteProvider(store::Transaction& tx, std::string_view organization_id);
 
