@@ -336,6 +336,36 @@ try {
     await page.getByRole('link', { name: 'Access review export' }).waitFor();
     step('the server search finds items by description, in any case, and pages');
 
+    // A file that custodyd would refuse creates nothing: the form says why before any request.
+    const emptyFile = join(downloads, 'empty.txt');
+    writeFileSync(emptyFile, '');
+    await page.getByLabel('Title', { exact: true }).fill('Never created');
+    await page.getByRole('button', { name: 'Create and upload' }).click();
+    await page.getByRole('alert').filter({ hasText: 'Choose at least one file' }).waitFor();
+    await page.locator('#file-input').setInputFiles(emptyFile);
+    await page.getByRole('button', { name: 'Create and upload' }).click();
+    await page.getByRole('alert').filter({ hasText: 'empty.txt is empty' }).waitFor();
+    await search.fill('Never created');
+    await page.getByText('No evidence matches the search.').waitFor();
+    await search.fill('');
+    step('an empty file or none at all creates no evidence item, and the form says why');
+
+    // A file name of 240 characters wraps: the page never gets wider than the screen.
+    const longName = join(downloads, `${'quarterly-access-review-'.repeat(10)}.txt`);
+    writeFileSync(longName, 'long name');
+    await page.getByLabel('Title', { exact: true }).fill(`Long ${'name '.repeat(30)}`);
+    await page.locator('#file-input').setInputFiles(longName);
+    await page.getByRole('button', { name: 'Create and upload' }).click();
+    await page.getByRole('cell', { name: basename(longName), exact: true }).waitFor();
+    await page.getByRole('link', { name: 'Back to the entity' }).click();
+    await page.getByRole('link', { name: /^Long name/ }).waitFor();
+    const [pageWidth, screenWidth] = await page.evaluate(
+      () => [document.documentElement.scrollWidth, window.innerWidth]);
+    assert.ok(pageWidth <= screenWidth,
+      `the entity page is ${pageWidth} px wide on a ${screenWidth} px screen`);
+    await shot(page, 'long-name');
+    step('a long file name and title wrap within the screen');
+
     // The session ends mid-work: the next page shows the sign-in and then returns to that page.
     await contributor.clearCookies();
     await page.getByRole('link', { name: 'Access review export' }).click();

@@ -16,6 +16,7 @@ import {
   type Version,
 } from "./api";
 import { countOf, formatBytes, formatTime, h } from "./dom";
+import { fileProblem } from "./files";
 import { queuedDownloads, queuedUploads } from "./queue";
 import {
   configureTransfers,
@@ -323,6 +324,8 @@ async function entityPage(entityId: string): Promise<void> {
     const uploads = h("ul", { class: "uploads", "aria-live": "polite" });
     let chosen: File[] = [];
     const chosenText = h("p", { class: "muted", "aria-live": "polite" }, "No files chosen.");
+    const formError = h("p", { class: "form-error", role: "alert", hidden: true });
+    const submit = h("button", { type: "submit" }, "Create and upload");
     createForm = h(
       "form",
       {
@@ -330,6 +333,18 @@ async function entityPage(entityId: string): Promise<void> {
         "aria-labelledby": "new-evidence-heading",
         onsubmit: ((event: SubmitEvent) => {
           event.preventDefault();
+          // Nothing is created unless every file can be uploaded, so a bad file leaves no
+          // empty item behind.
+          const problems =
+            chosen.length === 0
+              ? ["Choose at least one file to upload."]
+              : chosen.map(fileProblem).filter((problem): problem is string => problem !== null);
+          formError.textContent = problems.join(" ");
+          formError.hidden = problems.length === 0;
+          if (problems.length > 0) {
+            return;
+          }
+          submit.disabled = true;
           void (async () => {
             const item = await api<EvidenceItem>("POST", `/api/v1/entities/${entityId}/evidence`, {
               title: title.value.trim(),
@@ -342,7 +357,11 @@ async function entityPage(entityId: string): Promise<void> {
             if ((await uploadFiles(item.id, chosen, uploads)) && location.pathname === startedAt) {
               navigate(`/evidence/${item.id}`);
             }
-          })().catch(handleError);
+          })()
+            .catch(handleError)
+            .finally(() => {
+              submit.disabled = false;
+            });
         }) as EventListener,
       },
       h("h2", { id: "new-evidence-heading" }, "New evidence"),
@@ -355,7 +374,8 @@ async function entityPage(entityId: string): Promise<void> {
         chosenText.textContent = files.map((file) => file.name).join(", ") || "No files chosen.";
       }, "Choose files"),
       chosenText,
-      h("button", { type: "submit" }, "Create and upload"),
+      formError,
+      submit,
       uploads,
     );
   }
@@ -402,7 +422,7 @@ async function evidencePage(evidenceId: string): Promise<void> {
     item = await api<EvidenceItem>("GET", `/api/v1/evidence/${evidenceId}`);
   } catch (error) {
     if (error instanceof ApiError && (error.status === 404 || error.status === 400)) {
-      show("Not found", h("p", {}, "This evidence was not found, or you have no access to it."), link("/", "All entities"));
+      show("Not found", h("p", {}, "This page was not found, or you have no access to it."), link("/", "All entities"));
       return;
     }
     throw error;
@@ -525,8 +545,9 @@ async function render(clear = true): Promise<void> {
       show("Not found", h("p", {}, "This page was not found."), link("/", "All entities"));
     }
   } catch (error) {
-    if (error instanceof ApiError && error.status === 404) {
-      show("Not found", h("p", {}, "This item was not found, or you have no access to it."), link("/", "All entities"));
+    // A malformed id in a typed URL (400) is as unknown as a missing one.
+    if (error instanceof ApiError && (error.status === 404 || error.status === 400)) {
+      show("Not found", h("p", {}, "This page was not found, or you have no access to it."), link("/", "All entities"));
       return;
     }
     handleError(error);

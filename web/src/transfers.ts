@@ -2,6 +2,7 @@
 // bucket or AWS could not be reached, or when the session ended during an upload.
 import { api, ApiError, SignInRequiredError, type Version } from "./api";
 import { countOf, h } from "./dom";
+import { fileProblem } from "./files";
 import {
   enqueue,
   enqueueDownload,
@@ -115,6 +116,12 @@ export async function uploadFiles(
   let signInError: SignInRequiredError | null = null;
   for (const file of files) {
     const { bar, setState } = progressRow(file, list);
+    const problem = fileProblem(file);
+    if (problem !== null) {
+      allStored = false;
+      setState("failed", problem);
+      continue;
+    }
     if (signInError !== null) {
       await enqueue(queueEntry(evidenceId, file, null, null));
       setState("queued", SIGN_IN_QUEUED_TEXT);
