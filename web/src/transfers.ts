@@ -107,6 +107,18 @@ function progressRow(file: File, list: HTMLElement) {
 // fails because the bucket or AWS cannot be reached goes to the queue. When the session ends,
 // this file and the ones after it go to the queue, and SignInRequiredError is thrown after
 // them. Returns true when every file is stored.
+// Uploads whose bytes are on their way now. Leaving the page would cut them off and leave
+// their versions pending, so the browser asks first while there are any; queued uploads
+// resume by themselves and need no warning.
+// NOTE: not covered by the browser test: headless Chromium did not show the dialog when the
+// test reloaded the page mid-upload.
+let uploadsInFlight = 0;
+window.addEventListener("beforeunload", (event) => {
+  if (uploadsInFlight > 0) {
+    event.preventDefault();
+  }
+});
+
 export async function uploadFiles(
   evidenceId: string,
   files: File[],
@@ -129,6 +141,7 @@ export async function uploadFiles(
     }
     let versionId: string | null = null;
     let checksums: VersionChecksums | null = null;
+    uploadsInFlight++;
     try {
       await uploadVersion({
         evidenceId,
@@ -163,6 +176,8 @@ export async function uploadFiles(
         continue;
       }
       setState("failed", `failed: ${(error as Error).message}`);
+    } finally {
+      uploadsInFlight--;
     }
   }
   if (signInError !== null) {
