@@ -131,7 +131,7 @@ class WebAppTest(unittest.TestCase):
 
         visible = admin.create_entity("Finance", "business_unit", root_id)
         hidden = admin.create_entity("Legal", "business_unit", root_id)
-        for label, role in (("alice", "contributor"), ("bob", "viewer")):
+        for label, role in (("alice", "contributor"), ("bob", "viewer"), ("carol", "manager")):
             user = admin.expect(201, "POST", "/api/v1/users", {
                 "email": f"{label}@example.test", "display_name": f"{label.title()} Example",
             })
@@ -178,6 +178,7 @@ class WebAppTest(unittest.TestCase):
             "screenshot_prefix": "outage",
             "contributor": "alice",
             "viewer": "bob",
+            "manager": "carol",
             "profile_dir": os.path.join(work, "profile"),
         }
 

@@ -384,6 +384,27 @@ try {
     await shot(page, 'home');
     step('the home page lists the entities in scope');
 
+    // ---- A manager approves the contributor's upload; the viewer below sees the review.
+    const manager = await browser.newContext({ viewport: VIEWPORT });
+    manager.setDefaultTimeout(STEP_TIMEOUT_MS);
+    const managerPage = await manager.newPage();
+    currentPage = managerPage;
+    watchConsole(managerPage, 'manager', errors, new Set([401]));
+    await managerPage.goto(`${settings.base_url}/entities/${settings.entity_id}`);
+    await signIn(managerPage, settings.manager);
+    await managerPage.getByRole('link', { name: 'Access review export' }).click();
+    const firstVersion = managerPage.getByRole('row').filter({
+      has: managerPage.getByRole('cell', { name: basename(settings.file_path), exact: true }),
+    });
+    await firstVersion.getByText('not reviewed').waitFor();
+    await managerPage.getByRole('button', { name: 'Approve version 1' }).click();
+    await firstVersion.getByText('approved by Carol Example').waitFor();
+    assert.equal(await managerPage.getByRole('button', { name: 'Approve version 1' }).count(), 0,
+      'an approved version still offers Approve');
+    await shot(managerPage, 'review');
+    await manager.close();
+    step('a manager approved the contributor\'s upload from the item page');
+
     // ---- A viewer sees no upload action, and a forced request is rejected.
     const viewer = await browser.newContext({ viewport: VIEWPORT });
     viewer.setDefaultTimeout(STEP_TIMEOUT_MS);
@@ -398,6 +419,12 @@ try {
       'the viewer is offered the upload action');
     assert.equal(await viewerPage.locator('#file-input').count(), 0, 'the viewer has a file input');
     await shot(viewerPage, 'viewer-entity');
+    await viewerPage.getByRole('link', { name: 'Access review export' }).click();
+    await viewerPage.getByText('approved by Carol Example').waitFor();
+    assert.equal(await viewerPage.getByRole('button', { name: /^(Approve|Reject) version/ }).count(),
+      0, 'the viewer is offered a review action');
+    await viewerPage.goBack();
+    await viewerPage.getByRole('link', { name: 'Access review export' }).waitFor();
     const forced = await viewerPage.evaluate(async (entityId) => {
       const csrf = document.cookie.split('; ').find((cookie) => cookie.startsWith('custody-csrf='));
       const response = await fetch(`/api/v1/entities/${entityId}/evidence`, {

@@ -47,6 +47,18 @@ export interface Version {
   // Set for a multipart upload, null for a single PUT. Servers before multipart leave it out.
   part_size?: number | null;
   part_count?: number | null;
+  // In version lists: the latest review, or null when the version has none.
+  review?: Review | null;
+}
+
+// The latest review of a stored version.
+export interface Review {
+  id: string;
+  decision: "approved" | "rejected";
+  comment: string;
+  created_by: string;
+  created_by_name?: string | null;
+  created_at: string;
 }
 
 export interface EvidenceItem {

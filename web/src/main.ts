@@ -70,6 +70,10 @@ function canUpload(entityId: string): boolean {
   return roleRank(effectiveRole(entityId)) >= roleRank("contributor");
 }
 
+function canReview(entityId: string): boolean {
+  return roleRank(effectiveRole(entityId)) >= roleRank("manager");
+}
+
 // ---- Navigation ----
 
 function navigate(path: string): void {
@@ -209,8 +213,8 @@ function evidenceRow(item: EvidenceItem): HTMLTableRowElement {
   return h(
     "tr",
     {},
-    h("td", {}, link(`/evidence/${item.id}`, item.title)),
-    h("td", {}, latest ? `${latest.file_name} (${formatBytes(latest.size)})` : "no stored file"),
+    h("td", { class: "name" }, link(`/evidence/${item.id}`, item.title)),
+    h("td", { class: "name" }, latest ? `${latest.file_name} (${formatBytes(latest.size)})` : "no stored file"),
     h("td", {}, formatTime(item.created_at)),
   );
 }
@@ -447,16 +451,60 @@ async function evidencePage(evidenceId: string): Promise<void> {
     return `pending${version.failure_reason ? ` (${version.failure_reason})` : ""}`;
   };
 
+  // The review state of a stored version, with Approve and Reject for a manager who did not
+  // upload it (the server refuses reviews of one's own upload, and of lower roles, anyway).
+  const reviewCell = (version: Version): HTMLElement => {
+    if (version.status !== "stored") {
+      return h("td", {});
+    }
+    const review = version.review ?? null;
+    const reviewer = review === null ? "" : (review.created_by_name ?? review.created_by);
+    const text =
+      review === null
+        ? "not reviewed"
+        : `${review.decision} by ${reviewer}${review.comment ? `: ${review.comment}` : ""}`;
+    const cell = h("td", {}, h("span", {}, text));
+    if (canReview(item.entity_id) && version.created_by !== me?.user.id) {
+      for (const [decision, label] of [
+        ["approved", "Approve"],
+        ["rejected", "Reject"],
+      ] as const) {
+        if (review?.decision === decision) {
+          continue;
+        }
+        const button = h(
+          "button",
+          { type: "button", class: "inline-action", "aria-label": `${label} version ${version.number}` },
+          label,
+        );
+        button.addEventListener("click", () => {
+          button.disabled = true;
+          void api("POST", `/api/v1/evidence/${evidenceId}/versions/${version.id}/review`, {
+            decision,
+          })
+            .then(() => evidencePage(evidenceId))
+            .catch(handleError)
+            .finally(() => {
+              button.disabled = false;
+            });
+        });
+        cell.append(" ", button);
+      }
+    }
+    return cell;
+  };
+
   const rows = versions.map((version) =>
     h(
       "tr",
       { "data-state": queuedVersions.has(version.id) ? "queued" : version.status },
       h("td", { class: "nowrap" }, String(version.number)),
-      h("td", {}, version.file_name),
+      h("td", { class: "name" }, version.file_name),
       h("td", { class: "nowrap" }, formatBytes(version.size)),
       h("td", {}, uploader(version)),
       h("td", { class: "nowrap" }, formatTime(version.stored_at ?? version.created_at)),
       h("td", {}, stateText(version)),
+      reviewCell(version),
       h("td", {}, version.status === "stored" ? downloadAction(version, queuedDownloadIds) : null),
     ),
   );
@@ -467,9 +515,9 @@ async function evidencePage(evidenceId: string): Promise<void> {
     h(
       "thead",
       {},
-      h("tr", {}, ...["Number", "File", "Size", "Uploaded by", "Time", "State", "Actions"].map((name) => h("th", { scope: "col" }, name))),
+      h("tr", {}, ...["Number", "File", "Size", "Uploaded by", "Time", "State", "Review", "Actions"].map((name) => h("th", { scope: "col" }, name))),
     ),
-    h("tbody", {}, rows.length ? rows : [h("tr", {}, h("td", { colspan: "7" }, "No versions yet."))]),
+    h("tbody", {}, rows.length ? rows : [h("tr", {}, h("td", { colspan: "8" }, "No versions yet."))]),
   );
 
   let upload: HTMLElement | null = null;

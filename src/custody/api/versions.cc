@@ -8,6 +8,7 @@
 #include "custody/api/creator_names.h"
 #include "custody/api/routes.h"
 #include "custody/api/shapes.h"
+#include "custody/evidence/reviews.h"
 #include "custody/http/json.h"
 #include "custody/store/ids.h"
 
@@ -103,6 +104,72 @@ nlohmann::json GrantJson(const evidence::UploadGrant& grant) {
     out["upload"] = std::move(upload);
   }
   return out;
+}
+
+struct ReviewRequest {
+  VersionPath path;
+  std::string decision;
+  std::string comment;
+};
+
+Result<ReviewRequest> ParseReview(const http::Request& request) {
+  CUSTODY_RETURN_IF_ERROR(OnlyQueryParameters(request, {}));
+  ReviewRequest parsed;
+  CUSTODY_ASSIGN_OR_RETURN(parsed.path.evidence_id,
+                           PathId(request, "evidence_id", store::kEvidenceIdPrefix));
+  CUSTODY_ASSIGN_OR_RETURN(parsed.path.version_id,
+                           PathId(request, "version_id", store::kVersionIdPrefix));
+  CUSTODY_ASSIGN_OR_RETURN(nlohmann::json body, http::ParseJsonObjectBody(request));
+  http::JsonObjectReader reader(body);
+  CUSTODY_ASSIGN_OR_RETURN(parsed.decision, reader.String("decision"));
+  CUSTODY_ASSIGN_OR_RETURN(std::optional<std::string> comment, reader.OptionalString("comment"));
+  CUSTODY_RETURN_IF_ERROR(reader.RejectUnknownFields());
+  parsed.comment = comment.value_or("");
+  return parsed;
+}
+
+nlohmann::json ReviewJson(const evidence::VersionReview& review) {
+  nlohmann::json out = nlohmann::json::object();
+  out["id"] = review.id;
+  out["decision"] = review.decision;
+  out["comment"] = review.comment;
+  out["created_by"] = review.reviewer;
+  out["created_at"] = TimeJson(review.created_at);
+  return out;
+}
+
+// Sets "review" on each version of `versions`: its latest review, with the reviewer's name, or
+// null when it has none.
+Status AddReviews(ApiContext& api, std::string_view organization_id, nlohmann::json& versions) {
+  std::vector<std::string> ids;
+  for (const nlohmann::json& version : versions) {
+    ids.push_back(version["id"].get<std::string>());
+  }
+  Result<std::map<std::string, evidence::VersionReview>> latest =
+      store::ReadReturning<std::map<std::string, evidence::VersionReview>>(
+          api.db, [&](store::Transaction& tx) {
+            return evidence::LatestReviews(tx, organization_id, ids);
+          });
+  if (!latest.ok()) {
+    return Unavailable("the reviews of the versions cannot be read");
+  }
+  nlohmann::json reviews = nlohmann::json::array();
+  for (nlohmann::json& version : versions) {
+    const auto found = latest->find(version["id"].get<std::string>());
+    version["review"] =
+        found == latest->end() ? nlohmann::json(nullptr) : ReviewJson(found->second);
+    if (found != latest->end()) {
+      reviews.push_back(version["review"]);
+    }
+  }
+  CUSTODY_RETURN_IF_ERROR(AddCreatorNames(api.db, organization_id, reviews));
+  size_t next = 0;
+  for (nlohmann::json& version : versions) {
+    if (!version["review"].is_null()) {
+      version["review"] = reviews[next++];
+    }
+  }
+  return Status::Ok();
 }
 
 struct PartUrlsRequest {
@@ -220,6 +287,8 @@ void RegisterVersionRoutes(http::Router& router, ApiContext& api) {
                          nlohmann::json versions = JsonArrayOf(page.versions, VersionJson);
                          CUSTODY_RETURN_IF_ERROR(
                              AddCreatorNames(api.db, context.principal.organization_id, versions));
+                         CUSTODY_RETURN_IF_ERROR(
+                             AddReviews(api, context.principal.organization_id, versions));
                          return http::JsonResponse(200, ListJson(versions, page.next_after));
                        }}));
 
@@ -228,6 +297,22 @@ void RegisterVersionRoutes(http::Router& router, ApiContext& api) {
              Serve<VersionPath>(api, VersionEndpoint<evidence::UploadGrant>(
                                          api, "evidence.version.upload_url", ParseVersionPath,
                                          &evidence::EvidenceService::RenewUploadUrl, GrantJson)));
+
+  router.Add(
+      "POST", version_path + "/review",
+      Serve<ReviewRequest>(
+          api,
+          {"evidence.approve", ParseReview,
+           [&api](const RequestContext& context, ReviewRequest& input) -> Result<http::Response> {
+             CUSTODY_ASSIGN_OR_RETURN(
+                 evidence::VersionReview review,
+                 api.evidence.ReviewVersion(context, input.path.evidence_id, input.path.version_id,
+                                            input.decision, input.comment));
+             nlohmann::json reviews = nlohmann::json::array({ReviewJson(review)});
+             CUSTODY_RETURN_IF_ERROR(
+                 AddCreatorNames(api.db, context.principal.organization_id, reviews));
+             return http::JsonResponse(201, reviews[0]);
+           }}));
 
   router.Add("POST", version_path + "/part-urls",
              Serve<PartUrlsRequest>(api, {"evidence.version.part_urls", ParsePartUrls,

@@ -24,7 +24,7 @@ enum class Action {
   kCompleteUpload,     // POST /evidence/{id}/versions/{vid}/complete
   kDownloadVersion,    // POST /evidence/{id}/versions/{vid}/download
   kCommentOnEvidence,  // no endpoint yet: comments, flags, follow-up requests
-  kApproveEvidence,    // no endpoint yet: approve or reject a version
+  kApproveEvidence,    // approve or reject a stored version (POST .../review)
   // Organization actions.
   kManageUsers,            // /users: create, list, get, deactivate
   kManageRoleAssignments,  // /role-assignments: create, list, delete

@@ -489,6 +489,30 @@ Result<UploadedParts> EvidenceService::ListUploadedParts(const RequestContext& c
   return result;
 }
 
+Result<VersionReview> EvidenceService::ReviewVersion(const RequestContext& context,
+                                                     std::string_view evidence_id,
+                                                     std::string_view version_id,
+                                                     std::string_view decision,
+                                                     std::string_view comment) {
+  AuditEntry entry{AuditAction(Action::kApproveEvidence), VersionResource(version_id), ""};
+  return AuditedWriteReturning<VersionReview>(
+      db_, clock_, context, entry, [&](store::Transaction& tx) -> Result<VersionReview> {
+        CUSTODY_ASSIGN_OR_RETURN(
+            VersionTarget target,
+            LoadVersion(tx, context, evidence_id, version_id, Action::kApproveEvidence, entry));
+        if (target.version.status != VersionStatus::kStored) {
+          return Conflict("only a stored version can be reviewed");
+        }
+        if (target.version.created_by == context.principal.user_id) {
+          entry.reason = std::string(kReasonOwnUpload);
+          return PermissionDenied("a version cannot be reviewed by the user who uploaded it");
+        }
+        CUSTODY_RETURN_IF_ERROR(ValidateReview(decision, comment));
+        return InsertReview(tx, clock_, target.version, decision, comment,
+                            context.principal.user_id);
+      });
+}
+
 Result<EvidenceService::VersionTarget> EvidenceService::LoadVersion(
     store::Transaction& tx, const RequestContext& context, std::string_view evidence_id,
     std::string_view version_id, Action action, AuditEntry& entry) {

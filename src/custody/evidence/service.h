@@ -30,6 +30,7 @@
 #include "custody/evidence/audited.h"
 #include "custody/evidence/aws_connections.h"
 #include "custody/evidence/items.h"
+#include "custody/evidence/reviews.h"
 #include "custody/evidence/versions.h"
 #include "custody/store/database.h"
 
@@ -142,6 +143,13 @@ class EvidenceService {
   // (CheckListedParts), then CompleteMultipartUpload, then HEAD with CheckAssembledObject.
   // When S3 no longer has the upload (NoSuchUpload, as after a crash between S3's completion
   // and the database commit), the HEAD check decides.
+  // Approves or rejects a stored version (ValidateReview). Needs kApproveEvidence (manager); a
+  // pending version is kConflict, and the user who uploaded the version gets
+  // kPermissionDenied (audit reason kReasonOwnUpload). A later review replaces the state.
+  Result<VersionReview> ReviewVersion(const RequestContext& context, std::string_view evidence_id,
+                                      std::string_view version_id, std::string_view decision,
+                                      std::string_view comment);
+
   Result<EvidenceVersion> CompleteUpload(const RequestContext& context,
                                          std::string_view evidence_id, std::string_view version_id);
 

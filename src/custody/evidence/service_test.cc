@@ -1151,5 +1151,111 @@ TEST_F(MultipartServiceTest, PartsCannotBeAdded) {
   EXPECT_EQ(parts->size(), 2u);
 }
 
+class ReviewTest : public ServiceTest {
+ protected:
+  // A version of an item on e1, uploaded by `user` and stored.
+  std::pair<EvidenceItem, EvidenceVersion> StoredVersion(const std::string& user) {
+    const EvidenceItem item = CreateItem(e1, user);
+    const UploadGrant grant = Upload(item, user);
+    EXPECT_TRUE(service_.CompleteUpload(As(user), item.id, grant.version.id).ok());
+    return {item, grant.version};
+  }
+
+  std::map<std::string, VersionReview> Latest(const std::string& version_id) {
+    Result<std::map<std::string, VersionReview>> latest =
+        store::ReadReturning<std::map<std::string, VersionReview>>(
+            db(), [&](store::Transaction& tx) { return LatestReviews(tx, "org_A", {version_id}); });
+    EXPECT_TRUE(latest.ok()) << latest.status().ToString();
+    return latest.ok() ? *latest : std::map<std::string, VersionReview>{};
+  }
+};
+
+TEST_F(ReviewTest, ManagerReviewsAnotherUsersUpload) {
+  const auto [item, version] = StoredVersion("bob");
+  EXPECT_TRUE(Latest(version.id).empty());
+
+  const RequestContext alice = As("alice");
+  const Result<VersionReview> approved =
+      service_.ReviewVersion(alice, item.id, version.id, kDecisionApproved, "");
+  ASSERT_TRUE(approved.ok()) << approved.status().ToString();
+  ExpectRecord(alice, "allow", "");
+  EXPECT_EQ(RecordsOf(alice)[0].action, "evidence.approve");
+  EXPECT_EQ(RecordsOf(alice)[0].resource, "evidence_version/" + version.id);
+
+  // A later review is the version's state; the first one stays.
+  ASSERT_TRUE(service_
+                  .ReviewVersion(As("alice"), item.id, version.id, kDecisionRejected,
+                                 "The export misses the\nQ3 accounts.")
+                  .ok());
+  const std::map<std::string, VersionReview> latest = Latest(version.id);
+  ASSERT_EQ(latest.count(version.id), 1u);
+  EXPECT_EQ(latest.at(version.id).decision, kDecisionRejected);
+  EXPECT_EQ(latest.at(version.id).reviewer, "alice");
+  EXPECT_EQ(latest.at(version.id).comment, "The export misses the\nQ3 accounts.");
+}
+
+TEST_F(ReviewTest, OwnUploadAndLowerRolesAreDenied) {
+  const auto [own_item, own_version] = StoredVersion("alice");
+  const RequestContext alice = As("alice");
+  EXPECT_EQ(service_.ReviewVersion(alice, own_item.id, own_version.id, kDecisionApproved, "")
+                .status()
+                .code(),
+            ErrorCode::kPermissionDenied);
+  ExpectRecord(alice, "deny", kReasonOwnUpload);
+
+  const auto [item, version] = StoredVersion("bob");
+  for (const char* user : {"bob", "carol"}) {  // contributor, auditor
+    const RequestContext context = As(user);
+    EXPECT_EQ(
+        service_.ReviewVersion(context, item.id, version.id, kDecisionApproved, "").status().code(),
+        ErrorCode::kPermissionDenied)
+        << user;
+    ExpectRecord(context, "deny", "role_lacks_permission");
+  }
+  const RequestContext bert = As("bert", "org_B");
+  EXPECT_EQ(
+      service_.ReviewVersion(bert, item.id, version.id, kDecisionApproved, "").status().code(),
+      ErrorCode::kNotFound);
+  EXPECT_TRUE(Latest(version.id).empty());
+}
+
+TEST_F(ReviewTest, PendingVersionsAndBadInputAreRejected) {
+  const EvidenceItem item = CreateItem(e1);
+  const UploadGrant pending = Upload(item);
+  const RequestContext alice = As("alice");
+  EXPECT_EQ(service_.ReviewVersion(alice, item.id, pending.version.id, kDecisionApproved, "")
+                .status()
+                .code(),
+            ErrorCode::kConflict);
+  ExpectRecord(alice, "deny", "conflict");
+
+  const auto [stored_item, stored] = StoredVersion("bob");
+  const Result<VersionReview> unknown =
+      service_.ReviewVersion(As("alice"), stored_item.id, stored.id, "maybe", "");
+  EXPECT_EQ(unknown.status().field(), "/decision");
+  const Result<VersionReview> hidden =
+      service_.ReviewVersion(As("alice"), stored_item.id, stored.id, kDecisionApproved, "a\u202Eb");
+  EXPECT_EQ(hidden.status().field(), "/comment");
+  EXPECT_TRUE(Latest(stored.id).empty());
+}
+
+TEST_F(ReviewTest, DatabaseRefusesChangesAndReviewsOfPendingVersions) {
+  const auto [item, version] = StoredVersion("bob");
+  ASSERT_TRUE(service_.ReviewVersion(As("alice"), item.id, version.id, kDecisionApproved, "").ok());
+  const EvidenceItem other = CreateItem(e1);
+  const UploadGrant pending = Upload(other);
+  for (const std::string& sql :
+       {std::string("UPDATE evidence_reviews SET decision = 'rejected'"),
+        std::string("DELETE FROM evidence_reviews"),
+        "INSERT INTO evidence_reviews (id, organization_id, evidence_id, version_id, decision, "
+        "comment, reviewer, created_at) VALUES ('rev_x', 'org_A', '" +
+            other.id + "', '" + pending.version.id + "', 'approved', '', 'alice', 0)"}) {
+    const Status status =
+        db().Write([&](store::Transaction& tx) { return tx.Execute(sql).status(); });
+    EXPECT_FALSE(status.ok()) << sql;
+  }
+  EXPECT_EQ(Latest(version.id).at(version.id).decision, kDecisionApproved);
+}
+
 }  // namespace
 }  // namespace custody::evidence

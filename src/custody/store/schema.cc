@@ -815,6 +815,43 @@ BEGIN
 END;
 )sql";
 
+// Reviews of stored versions. A review is appended and never changes; the latest one is the
+// version's review state.
+constexpr std::string_view kSchemaVersion11Reviews = R"sql(
+CREATE TABLE evidence_reviews (
+  seq INTEGER PRIMARY KEY,
+  id TEXT NOT NULL UNIQUE,
+  organization_id TEXT NOT NULL,
+  evidence_id TEXT NOT NULL,
+  version_id TEXT NOT NULL REFERENCES evidence_versions (id),
+  decision TEXT NOT NULL CHECK (decision IN ('approved', 'rejected')),
+  comment TEXT NOT NULL,
+  reviewer TEXT NOT NULL,
+  created_at INTEGER NOT NULL
+) STRICT;
+
+CREATE INDEX evidence_reviews_by_version ON evidence_reviews (organization_id, version_id, seq);
+
+CREATE TRIGGER evidence_reviews_of_stored_versions BEFORE INSERT ON evidence_reviews
+WHEN NOT EXISTS (SELECT 1 FROM evidence_versions
+                 WHERE id = NEW.version_id AND organization_id = NEW.organization_id
+                   AND evidence_id = NEW.evidence_id AND status = 'stored')
+  OR EXISTS (SELECT 1 FROM evidence_reviews WHERE seq = NEW.seq OR id = NEW.id)
+BEGIN
+  SELECT RAISE(ABORT, 'only a stored evidence version of that item can be reviewed');
+END;
+
+CREATE TRIGGER evidence_reviews_no_update BEFORE UPDATE ON evidence_reviews
+BEGIN
+  SELECT RAISE(ABORT, 'evidence reviews cannot be changed');
+END;
+
+CREATE TRIGGER evidence_reviews_no_delete BEFORE DELETE ON evidence_reviews
+BEGIN
+  SELECT RAISE(ABORT, 'evidence reviews cannot be deleted');
+END;
+)sql";
+
 }  // namespace
 
 const std::vector<Migration>& CustodyMigrations() {
@@ -829,6 +866,7 @@ const std::vector<Migration>& CustodyMigrations() {
       {8, "audit trigger messages", std::string(kSchemaVersion8AuditTriggerMessages)},
       {9, "declared parts only", std::string(kSchemaVersion9DeclaredPartsOnly)},
       {10, "no replace of evidence versions", std::string(kSchemaVersion10NoReplace)},
+      {11, "evidence reviews", std::string(kSchemaVersion11Reviews)},
   };
   return kMigrations;
 }
