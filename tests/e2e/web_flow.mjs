@@ -336,7 +336,8 @@ try {
     await page.getByRole('link', { name: 'Access review export' }).waitFor();
     step('the server search finds items by description, in any case, and pages');
 
-    // A file that custodyd would refuse creates nothing: the form says why before any request.
+    // A file that custodyd would reject creates nothing: the form shows the reason before any
+    // request.
     const emptyFile = join(downloads, 'empty.txt');
     writeFileSync(emptyFile, '');
     await page.getByLabel('Title', { exact: true }).fill('Never created');

@@ -41,7 +41,8 @@ export interface Version {
   failure_reason: string | null;
   created_at: string;
   created_by: string;
-  // The creator's display name or e-mail; null for a deleted user, absent in upload answers.
+  // The creator's display name or e-mail. It is null for a deleted user and absent from the
+  // responses of the upload calls.
   created_by_name?: string | null;
   stored_at: string | null;
   // Set for a multipart upload, null for a single PUT. Servers before multipart leave it out.

@@ -1,5 +1,5 @@
 // Checks a picked file against the rules custodyd applies to a new version (docs/api.md), so
-// that the page can refuse a file before it creates anything, with a message for people.
+// that the page can reject a file, with a readable message, before it creates anything.
 const MAX_NAME_BYTES = 255;
 const MAX_FILE_BYTES = 5 * 1024 ** 4; // 5 TiB, S3's largest object
 
@@ -7,7 +7,8 @@ function isControl(codePoint: number): boolean {
   return codePoint < 0x20 || (codePoint >= 0x7f && codePoint <= 0x9f);
 }
 
-// Invisible characters that can make a name read as another one (the server's list).
+// Returns true for the invisible characters that can make a name read as another one, the
+// same list as custodyd's text check (common/text.cc).
 function isDeceptiveFormat(codePoint: number): boolean {
   return (
     codePoint === 0x061c ||
@@ -21,7 +22,7 @@ function isDeceptiveFormat(codePoint: number): boolean {
   );
 }
 
-// Returns why `file` cannot be uploaded, or null when it can.
+// Returns the reason `file` cannot be uploaded, or null when it can.
 export function fileProblem(file: { name: string; size: number }): string | null {
   const name = file.name;
   if (file.size === 0) {

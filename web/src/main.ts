@@ -254,8 +254,8 @@ async function evidenceList(entityId: string): Promise<HTMLElement[]> {
       const empty = query ? "No evidence matches the search." : "No evidence yet.";
       tbody.append(h("tr", {}, h("td", { colspan: "3" }, empty)));
     }
-    const shown = `${countOf(items.length, "item")} shown${query ? ` for “${query}”` : ""}`;
-    count.textContent = cursor === null ? `${shown}.` : `${shown}; more can be loaded.`;
+    const countText = `${countOf(items.length, "item")} shown${query ? ` for “${query}”` : ""}`;
+    count.textContent = cursor === null ? `${countText}.` : `${countText}; more can be loaded.`;
     more.hidden = cursor === null;
   };
 

@@ -111,7 +111,7 @@ async function missingParts(
 
 // PUTs every part that S3 does not store yet, up to three at a time. After the first failure no
 // new part starts, the parts in flight finish, and the first error is thrown, so that a resume
-// finds as many parts in S3 as possible. Returns without a PUT when S3 no longer knows the
+// finds as many parts in S3 as possible. Returns without a PUT when S3 no longer has the
 // upload, so that the caller's `complete` decides: it stores a version whose upload S3 already
 // assembled (a crash between S3 and custodyd), and fails one whose upload was aborted.
 export async function uploadMultipart(job: MultipartJob): Promise<void> {

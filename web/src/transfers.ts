@@ -107,9 +107,9 @@ function progressRow(file: File, list: HTMLElement) {
 // fails because the bucket or AWS cannot be reached goes to the queue. When the session ends,
 // this file and the ones after it go to the queue, and SignInRequiredError is thrown after
 // them. Returns true when every file is stored.
-// Uploads whose bytes are on their way now. Leaving the page would cut them off and leave
-// their versions pending, so the browser asks first while there are any; queued uploads
-// resume by themselves and need no warning.
+// The number of uploads whose bytes are being sent now. Leaving the page would cut them off
+// and leave their versions pending, so the browser shows a confirmation while any run.
+// Queued uploads resume by themselves and need no warning.
 // NOTE: not covered by the browser test: headless Chromium did not show the dialog when the
 // test reloaded the page mid-upload.
 let uploadsInFlight = 0;

@@ -389,13 +389,15 @@ TEST_F(ApiTest, CreatorNamesStayInsideTheOrganization) {
   json objects = json::array({{{"created_by", acme().admin.id}},
                               {{"created_by", globex().admin.id}},
                               {{"created_by", "usr_missing"}},
-                              {{"latest_version", {{"created_by", acme().admin.id}}}}});
+                              {{"latest_version", {{"created_by", acme().admin.id}}}},
+                              {{"review", {{"created_by", acme().admin.id}}}}});
   ASSERT_TRUE(AddCreatorNames(temp_.db(), acme().organization.id, objects).ok());
 
   EXPECT_EQ(objects[0]["created_by_name"], "admin@acme.test");
   EXPECT_TRUE(objects[1]["created_by_name"].is_null()) << "another organization's user";
   EXPECT_TRUE(objects[2]["created_by_name"].is_null());
   EXPECT_EQ(objects[3]["latest_version"]["created_by_name"], "admin@acme.test");
+  EXPECT_EQ(objects[4]["review"]["created_by_name"], "admin@acme.test");
 }
 
 TEST_F(ApiTest, NoConnectionMeansUploadConflicts) {

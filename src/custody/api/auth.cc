@@ -205,10 +205,10 @@ http::Response StartOidc(ApiContext& api, const http::Request& request) {
   return response;
 }
 
-// Sends the browser to the sign-in of the organization's single sign-on: its OIDC provider
-// when it has one, else its SAML IdP. An organization with neither, or an unknown one, goes to
-// the OIDC start, which answers both alike. The web app's sign-in form uses this, so it does
-// not need to know the protocol.
+// Redirects the browser to the organization's single sign-on: its OIDC provider when it has
+// one, else its SAML IdP. An organization with neither, or an unknown one, goes to the OIDC
+// start, which responds to both in the same way. The web app's sign-in form uses this
+// redirect, so the form does not need the protocol.
 http::Response StartSso(ApiContext& api, const http::Request& request) {
   const std::string organization_id = request.QueryParam("organization_id").value_or("");
   if (!store::IsWellFormedId(organization_id, store::kOrganizationIdPrefix)) {
@@ -220,6 +220,7 @@ http::Response StartSso(ApiContext& api, const http::Request& request) {
   if (!IsLocalPath(return_to)) {
     return ErrorResponse(InvalidArgument("return_to must be a path on this server", "return_to"));
   }
+
   bool use_saml = false;
   const Status read = api.db.Read([&](store::Transaction& tx) -> Status {
     CUSTODY_ASSIGN_OR_RETURN(const bool has_oidc, identity::oidc::HasProvider(tx, organization_id));
@@ -240,6 +241,7 @@ http::Response StartSso(ApiContext& api, const http::Request& request) {
                                                  {"error", read.ToString()}});
     return ErrorResponse(Unavailable("the sign-in settings cannot be read; try again later"));
   }
+
   const std::string encoded_return = identity::saml::UrlEncode(return_to);
   http::Response response;
   response.status = 302;

@@ -14,7 +14,8 @@ namespace {
 
 using nlohmann::json;
 
-// The objects of `objects` that carry "created_by", with the latest versions of items.
+// Returns the objects of `objects` that carry "created_by", with the latest versions of items
+// and the reviews of versions.
 std::vector<json*> Creations(json& objects) {
   std::vector<json*> out;
   if (!objects.is_array()) {
@@ -24,9 +25,10 @@ std::vector<json*> Creations(json& objects) {
     if (object.is_object() && object.contains("created_by")) {
       out.push_back(&object);
     }
-    if (object.is_object() && object.contains("latest_version") &&
-        object["latest_version"].is_object()) {
-      out.push_back(&object["latest_version"]);
+    for (const char* nested : {"latest_version", "review"}) {
+      if (object.is_object() && object.contains(nested) && object[nested].is_object()) {
+        out.push_back(&object[nested]);
+      }
     }
   }
   return out;

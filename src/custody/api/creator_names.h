@@ -12,9 +12,10 @@
 namespace custody::api {
 
 // Sets "created_by_name" on each object of `objects` (a JSON array of evidence items or
-// versions) and on an item's "latest_version": the creator's display name, else the e-mail,
-// or null when `organization_id` has no such user. Reads the users of that organization only,
-// each once, in one read transaction. Returns kUnavailable when the database cannot be read.
+// versions), on an item's "latest_version" and on a version's "review": the creator's display name,
+// else the e-mail, or null when `organization_id` has no such user. Reads the users of that
+// organization only, each once, in one read transaction. Returns kUnavailable when the database
+// cannot be read.
 Status AddCreatorNames(store::Database& db, std::string_view organization_id,
                        nlohmann::json& objects);
 

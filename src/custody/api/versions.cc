@@ -138,8 +138,8 @@ nlohmann::json ReviewJson(const evidence::VersionReview& review) {
   return out;
 }
 
-// Sets "review" on each version of `versions`: its latest review, with the reviewer's name, or
-// null when it has none.
+// Sets "review" on each version of `versions`: its latest review, or null when it has none.
+// AddCreatorNames adds the reviewer's name afterwards.
 Status AddReviews(ApiContext& api, std::string_view organization_id, nlohmann::json& versions) {
   std::vector<std::string> ids;
   for (const nlohmann::json& version : versions) {
@@ -153,21 +153,10 @@ Status AddReviews(ApiContext& api, std::string_view organization_id, nlohmann::j
   if (!latest.ok()) {
     return Unavailable("the reviews of the versions cannot be read");
   }
-  nlohmann::json reviews = nlohmann::json::array();
   for (nlohmann::json& version : versions) {
     const auto found = latest->find(version["id"].get<std::string>());
     version["review"] =
         found == latest->end() ? nlohmann::json(nullptr) : ReviewJson(found->second);
-    if (found != latest->end()) {
-      reviews.push_back(version["review"]);
-    }
-  }
-  CUSTODY_RETURN_IF_ERROR(AddCreatorNames(api.db, organization_id, reviews));
-  size_t next = 0;
-  for (nlohmann::json& version : versions) {
-    if (!version["review"].is_null()) {
-      version["review"] = reviews[next++];
-    }
   }
   return Status::Ok();
 }
@@ -286,9 +275,9 @@ void RegisterVersionRoutes(http::Router& router, ApiContext& api) {
                                                        input.page.limit));
                          nlohmann::json versions = JsonArrayOf(page.versions, VersionJson);
                          CUSTODY_RETURN_IF_ERROR(
-                             AddCreatorNames(api.db, context.principal.organization_id, versions));
-                         CUSTODY_RETURN_IF_ERROR(
                              AddReviews(api, context.principal.organization_id, versions));
+                         CUSTODY_RETURN_IF_ERROR(
+                             AddCreatorNames(api.db, context.principal.organization_id, versions));
                          return http::JsonResponse(200, ListJson(versions, page.next_after));
                        }}));
 

@@ -88,8 +88,8 @@ Result<PartsPage> ParsePartsPage(std::string_view body) {
   return page;
 }
 
-// An <Error> document in a 200 response, which S3 sends when CompleteMultipartUpload fails
-// after it has started to answer.
+// Returns the failure of an <Error> document in a 200 response. S3 sends one when
+// CompleteMultipartUpload fails after it has started its response.
 Status ErrorInOkResponse(std::string_view operation, std::string_view error) {
   const std::string code = xml::TextOrEmpty(error, "Code", kMaxErrorText);
   const std::string message = xml::TextOrEmpty(error, "Message", kMaxErrorText);
@@ -167,7 +167,7 @@ Result<std::vector<UploadedPart>> S3Client::ListParts(const AwsConnection& conne
   CUSTODY_RETURN_IF_ERROR(CheckKeyAndUploadId(key, upload_id));
   std::vector<UploadedPart> parts;
   int marker = 0;
-  // Each page holds at least one part and the markers must rise, so an upload of at most
+  // Each page contains at least one part and the markers must rise, so an upload of at most
   // kMaxPartCount parts takes at most that many pages.
   for (int page_count = 0; page_count <= kMaxPartCount; ++page_count) {
     std::string query = UploadIdQuery(upload_id);

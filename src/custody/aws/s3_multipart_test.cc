@@ -204,7 +204,7 @@ TEST_F(S3MultipartTest, ListPartsRejectsBadResponses) {
 }
 
 TEST_F(S3MultipartTest, ListPartsRepeatedMarkerStops) {
-  // A store that always answers with the same truncated page must not loop forever.
+  // A store that always returns the same truncated page must not make the listing loop forever.
   FakeTransport transport([](const HttpRequest&) {
     return Result<HttpResponse>(Respond(200, PartsPageXml(PartXml(1, 5, "a"), true, 1)));
   });

@@ -36,7 +36,7 @@ struct FilePart {
 };
 
 // Streams one part to S3 through `part`, a presigned UploadPart, with the same checks and
-// results as PutFile; the part's bytes must have its declared MD5.
+// results as PutFile. The part's bytes must match the MD5 that the part declared.
 Status PutFilePart(aws::HttpTransport& s3, const PresignedTransfer& part,
                    const std::filesystem::path& path, const FilePart& file_part,
                    const aws::ProgressCallback& progress = {});

@@ -1,6 +1,6 @@
-// Reviews of stored evidence versions: a manager approves or rejects what was uploaded, never
-// their own upload. Reviews are appended and never change; a version's review state is its
-// latest review, or "unreviewed" without one.
+// Reviews of stored evidence versions. A manager approves or rejects what another user
+// uploaded. Reviews are appended and never change, and a version's review state is its latest
+// review (none before the first).
 #pragma once
 
 #include <map>
@@ -30,7 +30,7 @@ struct VersionReview {
   SystemTime created_at;
 };
 
-// Checks a decision and its comment; the error names the field ("/decision", "/comment").
+// Checks a decision and its comment. The error names the field ("/decision" or "/comment").
 Status ValidateReview(std::string_view decision, std::string_view comment);
 
 // Appends a review of a stored version. The caller validates and authorizes first.
@@ -38,7 +38,7 @@ Result<VersionReview> InsertReview(store::Transaction& tx, const Clock& clock,
                                    const EvidenceVersion& version, std::string_view decision,
                                    std::string_view comment, std::string_view reviewer);
 
-// The latest review of each version of `version_ids` that has one, by version id.
+// Returns the latest review of each version of `version_ids` that has one, by version id.
 Result<std::map<std::string, VersionReview>> LatestReviews(
     store::Transaction& tx, std::string_view organization_id,
     const std::vector<std::string>& version_ids);
